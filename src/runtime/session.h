@@ -1,0 +1,48 @@
+/* octet — a session: an imported, optimised model ready to run.
+ * Thread safety: one run at a time per session (the scheduler owns that). */
+#ifndef OCT_RUNTIME_SESSION_H
+#define OCT_RUNTIME_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pool.h"
+#include "core/status.h"
+#include "core/tensor.h"
+#include "graph/ir.h"
+
+typedef struct oct_session oct_session;
+
+typedef struct oct_session_opts {
+    int n_threads;    /* <= 0: all cores */
+    int optimize;     /* 1: run graph passes (default), 0: as imported */
+    oct_pool *pool;   /* optional shared pool (not owned); overrides n_threads */
+} oct_session_opts;
+
+void oct_session_opts_default(oct_session_opts *o);
+
+/* Import, optimise, resolve ops and prepare. */
+oct_status oct_session_load(const char *onnx_path, const oct_session_opts *o, oct_session **out);
+/* Take ownership of g (freed even on failure). */
+oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_session **out);
+void oct_session_free(oct_session *s);
+
+const oct_graph *oct_session_graph(const oct_session *s);
+int oct_session_n_inputs(const oct_session *s);
+int oct_session_n_outputs(const oct_session *s);
+const oct_value *oct_session_input(const oct_session *s, int i);
+const oct_value *oct_session_output(const oct_session *s, int i);
+int oct_session_input_index(const oct_session *s, const char *name);   /* -1 if none */
+int oct_session_output_index(const oct_session *s, const char *name);  /* -1 if none */
+
+/* Run. inputs[i] matches input i (dtype and the known dims are checked:
+ * a clear OCT_E_SHAPE / OCT_E_DTYPE error names the input). outputs[i] receive
+ * new tensors owned by the caller (oct_tensor_free). */
+oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_tensor **outputs);
+
+/* Peak bytes of activation memory of the plan for the given input shapes
+ * (plans are cached per input-shape signature). */
+oct_status oct_session_plan_bytes(oct_session *s, const oct_tensor *const *inputs,
+                                  size_t *peak, size_t *naive);
+
+#endif
