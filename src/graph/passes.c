@@ -1,0 +1,18 @@
+#include "graph/passes.h"
+
+#include <string.h>
+
+oct_status oct_passes_run_stats(oct_graph *g, const oct_exec *ex, oct_pass_stats *st)
+{
+    oct_pass_stats local;
+    if (!st) st = &local;
+    memset(st, 0, sizeof *st);
+    st->identity_removed = oct_pass_remove_identity(g);
+    OCT_TRY(oct_pass_fold_constants(g, ex, &st->folded));
+    OCT_TRY(oct_pass_fold_batchnorm(g, &st->bn_folded));
+    st->act_fused = oct_pass_fuse_activation(g);
+    st->dead_removed = oct_pass_dce(g);
+    return oct_graph_toposort(g);
+}
+
+oct_status oct_passes_run(oct_graph *g, const oct_exec *ex) { return oct_passes_run_stats(g, ex, NULL); }

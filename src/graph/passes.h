@@ -1,0 +1,40 @@
+/* octet — graph passes run at load time (in this order):
+ *   identity removal (Identity, inference Dropout)
+ *   constant folding (nodes whose inputs are all constants)
+ *   BatchNormalization folded into a preceding Conv or Gemm
+ *   activation fusion (Conv/Gemm/MatMul + Relu/Clip/LeakyRelu)
+ *   dead code elimination (incl. constants no one uses)
+ * Ops must be resolved (oct_graph_resolve_ops) before. */
+#ifndef OCT_GRAPH_PASSES_H
+#define OCT_GRAPH_PASSES_H
+
+#include "graph/ir.h"
+#include "ops/op.h"
+
+typedef struct oct_pass_stats {
+    int identity_removed;
+    int folded;
+    int bn_folded;
+    int act_fused;
+    int dead_removed;
+} oct_pass_stats;
+
+oct_status oct_passes_run(oct_graph *g, const oct_exec *ex);
+oct_status oct_passes_run_stats(oct_graph *g, const oct_exec *ex, oct_pass_stats *st);
+
+int oct_pass_remove_identity(oct_graph *g);
+oct_status oct_pass_fold_constants(oct_graph *g, const oct_exec *ex, int *count);
+oct_status oct_pass_fold_batchnorm(oct_graph *g, int *count);
+int oct_pass_fuse_activation(oct_graph *g);
+int oct_pass_dce(oct_graph *g);
+
+/* Shared helpers for passes. */
+void oct_graph_replace_uses(oct_graph *g, int from, int to);
+/* Number of live consumer slots of value v (a node using v twice counts twice). */
+int oct_graph_use_count(const oct_graph *g, int v);
+/* Index of the only live node consuming v, or -1 if none or several (or v is a graph output). */
+int oct_graph_single_consumer(const oct_graph *g, int v);
+/* Add a new constant value holding t (ownership taken). -1 on failure. */
+int oct_graph_add_constant(oct_graph *g, const char *prefix, oct_tensor *t);
+
+#endif

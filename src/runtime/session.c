@@ -1,0 +1,197 @@
+#include "runtime/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/passes.h"
+#include "onnx/onnx.h"
+#include "ops/op.h"
+#include "runtime/plan.h"
+
+#define PLAN_CACHE 16
+#define MAX_IO 64
+
+struct oct_session {
+    oct_graph *g;
+    oct_pool *pool;
+    int own_pool;
+    oct_exec ex;
+    oct_plan *plans[PLAN_CACHE];
+    unsigned long tick;
+    void *arena;
+    size_t arena_cap;
+};
+
+void oct_session_opts_default(oct_session_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->n_threads = 0;
+    o->optimize = 1;
+}
+
+static oct_status prepare_nodes(oct_graph *g)
+{
+    for (int i = 0; i < g->n_node; i++) {
+        oct_node *n = &g->node[i];
+        if (n->dead || !n->def->prepare) continue;
+        oct_status s = n->def->prepare(n, g);
+        if (s != OCT_OK) return oct_err_ctx(s, "node '%s' (%s): ", n->name, n->op_type);
+    }
+    return OCT_OK;
+}
+
+oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_session **out)
+{
+    *out = NULL;
+    oct_session_opts def;
+    if (!o) {
+        oct_session_opts_default(&def);
+        o = &def;
+    }
+    oct_session *s = calloc(1, sizeof *s);
+    if (!s) {
+        oct_graph_free(g);
+        return oct_err(OCT_E_NOMEM, "out of memory");
+    }
+    s->g = g;
+    if (o->pool) {
+        s->pool = o->pool;
+    } else {
+        s->pool = oct_pool_new(o->n_threads);
+        s->own_pool = 1;
+        if (!s->pool) {
+            oct_session_free(s);
+            return oct_err(OCT_E_NOMEM, "cannot start the thread pool");
+        }
+    }
+    s->ex.pool = s->pool;
+    oct_status st = oct_graph_resolve_ops(g);
+    if (st == OCT_OK && o->optimize) st = oct_passes_run(g, &s->ex);
+    if (st == OCT_OK) st = prepare_nodes(g);
+    if (st != OCT_OK) {
+        oct_session_free(s);
+        return st;
+    }
+    *out = s;
+    return OCT_OK;
+}
+
+oct_status oct_session_load(const char *path, const oct_session_opts *o, oct_session **out)
+{
+    oct_graph *g = NULL;
+    *out = NULL;
+    OCT_TRY(oct_onnx_load_file(path, &g));
+    oct_status s = oct_session_from_graph(g, o, out);
+    if (s != OCT_OK) oct_err_ctx(s, "%s: ", path);
+    return s;
+}
+
+void oct_session_free(oct_session *s)
+{
+    if (!s) return;
+    for (int i = 0; i < PLAN_CACHE; i++) oct_plan_free(s->plans[i]);
+    oct_graph_free(s->g);
+    if (s->own_pool) oct_pool_free(s->pool);
+    oct_aligned_free(s->arena);
+    free(s);
+}
+
+const oct_graph *oct_session_graph(const oct_session *s) { return s->g; }
+int oct_session_n_inputs(const oct_session *s) { return s->g->n_in; }
+int oct_session_n_outputs(const oct_session *s) { return s->g->n_out; }
+const oct_value *oct_session_input(const oct_session *s, int i) { return &s->g->val[s->g->in[i]]; }
+const oct_value *oct_session_output(const oct_session *s, int i) { return &s->g->val[s->g->out[i]]; }
+
+int oct_session_input_index(const oct_session *s, const char *name)
+{
+    for (int i = 0; i < s->g->n_in; i++)
+        if (!strcmp(s->g->val[s->g->in[i]].name, name)) return i;
+    return -1;
+}
+
+int oct_session_output_index(const oct_session *s, const char *name)
+{
+    for (int i = 0; i < s->g->n_out; i++)
+        if (!strcmp(s->g->val[s->g->out[i]].name, name)) return i;
+    return -1;
+}
+
+/* Find or build the plan for these input shapes (LRU cache). */
+static oct_status get_plan(oct_session *s, const oct_tensor *const *inputs, oct_plan **out)
+{
+    int free_slot = -1, lru = -1;
+    for (int i = 0; i < s->g->n_in; i++) OCT_TRY(oct_plan_check_input(s->g, i, inputs[i]));
+    for (int i = 0; i < PLAN_CACHE; i++) {
+        oct_plan *p = s->plans[i];
+        if (!p) {
+            if (free_slot < 0) free_slot = i;
+            continue;
+        }
+        if (oct_plan_matches(p, inputs)) {
+            p->last_used = ++s->tick;
+            *out = p;
+            return OCT_OK;
+        }
+        if (lru < 0 || p->last_used < s->plans[lru]->last_used) lru = i;
+    }
+    oct_plan *p = NULL;
+    OCT_TRY(oct_plan_build(s->g, inputs, &s->ex, &p));
+    int slot = free_slot >= 0 ? free_slot : lru;
+    oct_plan_free(s->plans[slot]);
+    s->plans[slot] = p;
+    p->last_used = ++s->tick;
+    if (p->arena_bytes > s->arena_cap) {
+        void *a = oct_aligned_alloc(p->arena_bytes);
+        if (!a) return oct_err(OCT_E_NOMEM, "cannot allocate %zu bytes of activation memory", p->arena_bytes);
+        oct_aligned_free(s->arena);
+        s->arena = a;
+        s->arena_cap = p->arena_bytes;
+    }
+    *out = p;
+    return OCT_OK;
+}
+
+oct_status oct_session_plan_bytes(oct_session *s, const oct_tensor *const *inputs, size_t *peak, size_t *naive)
+{
+    oct_plan *p;
+    OCT_TRY(get_plan(s, inputs, &p));
+    if (peak) *peak = p->arena_bytes;
+    if (naive) *naive = p->naive_bytes;
+    return OCT_OK;
+}
+
+oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_tensor **outputs)
+{
+    const oct_graph *g = s->g;
+    for (int i = 0; i < g->n_out; i++) outputs[i] = NULL;
+    for (int i = 0; i < g->n_in; i++)
+        if (!inputs[i] || !inputs[i]->data)
+            return oct_err(OCT_E_INVALID, "input '%s' has no data", g->val[g->in[i]].name);
+    oct_plan *p;
+    OCT_TRY(get_plan(s, inputs, &p));
+    /* bind inputs and arena */
+    for (int i = 0; i < g->n_in; i++) p->vals[g->in[i]].data = inputs[i]->data;
+    for (int v = 0; v < g->n_val; v++)
+        if (p->kind[v] == OCT_V_ARENA) p->vals[v].data = (char *)s->arena + p->offset[v];
+    for (int k = 0; k < g->n_node; k++) {
+        if (!p->run[k]) continue;
+        const oct_node *n = &g->node[k];
+        const oct_tensor *in[MAX_IO];
+        oct_tensor *out[MAX_IO];
+        for (int j = 0; j < n->n_in; j++) in[j] = n->in[j] >= 0 ? &p->vals[n->in[j]] : NULL;
+        for (int j = 0; j < n->n_out; j++) out[j] = n->out[j] >= 0 ? &p->vals[n->out[j]] : NULL;
+        oct_status st = n->def->compute(n, in, out, &s->ex);
+        if (st != OCT_OK) return oct_err_ctx(st, "node '%s' (%s): ", n->name, n->op_type);
+    }
+    for (int i = 0; i < g->n_out; i++) {
+        outputs[i] = oct_tensor_clone(&p->vals[g->out[i]]);
+        if (!outputs[i]) {
+            for (int j = 0; j < i; j++) {
+                oct_tensor_free(outputs[j]);
+                outputs[j] = NULL;
+            }
+            return oct_err(OCT_E_NOMEM, "cannot allocate output '%s'", g->val[g->out[i]].name);
+        }
+    }
+    return OCT_OK;
+}
