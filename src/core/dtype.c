@@ -77,7 +77,7 @@ uint16_t oct_f32_to_f16(float f)
         if (absx < 0x33000000u) return (uint16_t)sign; /* < 2^-25 rounds to 0 */
         uint32_t e = absx >> 23;
         uint32_t m = (absx & 0x7fffffu) | 0x800000u;
-        int shift = (int)(126 - e) + 14; /* bits to drop so that ulp = 2^-24 */
+        int shift = (int)(126 - e); /* bits to drop so that ulp = 2^-24 */
         uint32_t half = m >> shift;
         uint32_t rem = m & ((1u << shift) - 1);
         uint32_t mid = 1u << (shift - 1);
@@ -108,6 +108,15 @@ float oct_bf16_to_f32(uint16_t h)
     return f;
 }
 
+uint16_t oct_f32_to_bf16(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* quiet nan */
+    x += 0x7fffu + ((x >> 16) & 1u); /* round to nearest even */
+    return (uint16_t)(x >> 16);
+}
+
 double oct_dtype_get(oct_dtype t, const void *data, size_t i)
 {
     switch (t) {
@@ -134,6 +143,7 @@ void oct_dtype_set(oct_dtype t, void *data, size_t i, double v)
     case OCT_DT_F32: ((float *)data)[i] = (float)v; break;
     case OCT_DT_F64: ((double *)data)[i] = v; break;
     case OCT_DT_F16: ((uint16_t *)data)[i] = oct_f32_to_f16((float)v); break;
+    case OCT_DT_BF16: ((uint16_t *)data)[i] = oct_f32_to_bf16((float)v); break;
     case OCT_DT_U8: ((uint8_t *)data)[i] = (uint8_t)v; break;
     case OCT_DT_I8: ((int8_t *)data)[i] = (int8_t)v; break;
     case OCT_DT_U16: ((uint16_t *)data)[i] = (uint16_t)v; break;

@@ -37,6 +37,7 @@ uint16_t oct_f32_to_f16(float f); /* round to nearest even, inf/nan kept */
 void oct_f16_to_f32_n(const uint16_t *src, float *dst, size_t n);
 void oct_f32_to_f16_n(const float *src, uint16_t *dst, size_t n);
 float oct_bf16_to_f32(uint16_t h);
+uint16_t oct_f32_to_bf16(float f); /* round to nearest even */
 
 /* Read element i of a buffer of type t as double / write a double into it
  * (saturating casts are NOT done here: plain C conversion, used by generic code). */

@@ -34,6 +34,7 @@ void oct_plan_free(oct_plan *p)
     if (p->vals)
         for (int i = 0; i < p->n_val; i++)
             if (p->kind[i] == OCT_V_PLANDATA && p->vals[i].owns_data) oct_aligned_free(p->vals[i].data);
+    for (int i = 0; i < 16; i++) oct_tensor_free(p->key_data[i]);
     free(p->vals);
     free(p->kind);
     free(p->offset);
@@ -48,8 +49,38 @@ int oct_plan_matches(const oct_plan *p, const oct_tensor *const *inputs)
         if (inputs[i]->rank != p->key_rank[i]) return 0;
         for (int d = 0; d < inputs[i]->rank; d++)
             if (inputs[i]->dims[d] != p->key_dims[i * OCT_MAX_RANK + d]) return 0;
+        if (p->key_data[i] && (inputs[i]->dtype != p->key_data[i]->dtype || !inputs[i]->data ||
+                               memcmp(inputs[i]->data, p->key_data[i]->data, oct_tensor_nbytes(inputs[i]))))
+            return 0;
     }
     return 1;
+}
+
+unsigned oct_plan_keyed_inputs(const oct_graph *g)
+{
+    unsigned char *mark = calloc((size_t)g->n_val + 1, 1);
+    if (!mark) return 0;
+    for (int k = 0; k < g->n_node; k++) {
+        const oct_node *n = &g->node[k];
+        if (n->dead || !n->def) continue;
+        for (int j = 0; j < n->n_in && j < 32; j++)
+            if ((n->def->shape_inputs & (1u << j)) && n->in[j] >= 0) mark[n->in[j]] = 1;
+    }
+    /* backward over the topological order: a marked value marks its producer's inputs */
+    for (int k = g->n_node - 1; k >= 0; k--) {
+        const oct_node *n = &g->node[k];
+        if (n->dead || !strcmp(n->op_type, "Shape") || !strcmp(n->op_type, "Size")) continue;
+        int any = 0;
+        for (int j = 0; j < n->n_out; j++) any |= n->out[j] >= 0 && mark[n->out[j]];
+        if (!any) continue;
+        for (int j = 0; j < n->n_in; j++)
+            if (n->in[j] >= 0) mark[n->in[j]] = 1;
+    }
+    unsigned keyed = 0;
+    for (int i = 0; i < g->n_in && i < 16; i++)
+        if (mark[g->in[i]]) keyed |= 1u << i;
+    free(mark);
+    return keyed;
 }
 
 static int known(const oct_plan *p, int v)
@@ -124,8 +155,8 @@ static oct_status eval_now(oct_plan *p, const oct_node *n, const oct_tensor *con
     return n->def->compute(n, in, outs, ex);
 }
 
-oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, const oct_exec *ex,
-                          oct_plan **out)
+oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, unsigned keyed,
+                          const oct_exec *ex, oct_plan **out)
 {
     *out = NULL;
     if (g->n_in > 16) return oct_err(OCT_E_UNSUPPORTED, "models with more than 16 inputs are not supported");
@@ -163,6 +194,19 @@ oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, c
         int v = g->in[i];
         oct_tensor_set_shape(&p->vals[v], inputs[i]->dtype, inputs[i]->rank, inputs[i]->dims);
         p->kind[v] = OCT_V_INPUT;
+        if (!(keyed & (1u << i))) continue;
+        if (!inputs[i]->data) {
+            s = oct_err(OCT_E_INVALID, "input '%s' decides output shapes: its values are needed", g->val[v].name);
+            goto done;
+        }
+        p->key_data[i] = oct_tensor_clone(inputs[i]);
+        if (!p->key_data[i]) {
+            s = oct_err(OCT_E_NOMEM, "out of memory");
+            goto done;
+        }
+        p->vals[v].data = p->key_data[i]->data;
+        p->kind[v] = OCT_V_PLANDATA;
+        p->keyed |= 1u << i;
     }
     for (int k = 0; k < g->n_node; k++) {
         const oct_node *n = &g->node[k];

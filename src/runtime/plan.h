@@ -23,6 +23,8 @@ typedef struct oct_plan {
     int n_inputs;
     int key_rank[16];
     int64_t *key_dims;     /* n_inputs * OCT_MAX_RANK, the signature */
+    unsigned keyed;        /* bit i: input i's values are part of the signature */
+    oct_tensor *key_data[16]; /* copies of keyed inputs' values (owned) */
     int n_val;
     oct_tensor *vals;      /* one header per graph value */
     unsigned char *kind;   /* oct_vkind per value */
@@ -33,10 +35,15 @@ typedef struct oct_plan {
     unsigned long last_used;
 } oct_plan;
 
-/* Build a plan for the given inputs (shapes/dtypes; data is not read).
+/* Build a plan for the given inputs. Data is read only for the inputs in
+ * `keyed` (bit i = graph input i decides shapes, see oct_plan_keyed_inputs):
+ * their values become plan-time data and part of the plan's signature.
  * Validates inputs against the graph's declared dtypes and static dims. */
-oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, const oct_exec *ex,
-                          oct_plan **out);
+oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, unsigned keyed,
+                          const oct_exec *ex, oct_plan **out);
+/* Graph inputs whose values decide some output shape (they feed, possibly through
+ * other nodes, an input slot in an op's shape_inputs; Shape/Size stop the walk). */
+unsigned oct_plan_keyed_inputs(const oct_graph *g);
 void oct_plan_free(oct_plan *p);
 /* 1 if the plan was built for exactly these input shapes. */
 int oct_plan_matches(const oct_plan *p, const oct_tensor *const *inputs);

@@ -20,6 +20,7 @@ struct oct_session {
     unsigned long tick;
     void *arena;
     size_t arena_cap;
+    unsigned keyed; /* graph inputs whose values decide shapes */
 };
 
 void oct_session_opts_default(oct_session_opts *o)
@@ -68,6 +69,7 @@ oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_s
     oct_status st = oct_graph_resolve_ops(g);
     if (st == OCT_OK && o->optimize) st = oct_passes_run(g, &s->ex);
     if (st == OCT_OK) st = prepare_nodes(g);
+    if (st == OCT_OK) s->keyed = oct_plan_keyed_inputs(g);
     if (st != OCT_OK) {
         oct_session_free(s);
         return st;
@@ -135,7 +137,7 @@ static oct_status get_plan(oct_session *s, const oct_tensor *const *inputs, oct_
         if (lru < 0 || p->last_used < s->plans[lru]->last_used) lru = i;
     }
     oct_plan *p = NULL;
-    OCT_TRY(oct_plan_build(s->g, inputs, &s->ex, &p));
+    OCT_TRY(oct_plan_build(s->g, inputs, s->keyed, &s->ex, &p));
     int slot = free_slot >= 0 ? free_slot : lru;
     oct_plan_free(s->plans[slot]);
     s->plans[slot] = p;
@@ -169,8 +171,9 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
             return oct_err(OCT_E_INVALID, "input '%s' has no data", g->val[g->in[i]].name);
     oct_plan *p;
     OCT_TRY(get_plan(s, inputs, &p));
-    /* bind inputs and arena */
-    for (int i = 0; i < g->n_in; i++) p->vals[g->in[i]].data = inputs[i]->data;
+    /* bind inputs and arena (keyed inputs already hold their plan-time copy) */
+    for (int i = 0; i < g->n_in; i++)
+        if (!(p->keyed & (1u << i))) p->vals[g->in[i]].data = inputs[i]->data;
     for (int v = 0; v < g->n_val; v++)
         if (p->kind[v] == OCT_V_ARENA) p->vals[v].data = (char *)s->arena + p->offset[v];
     for (int k = 0; k < g->n_node; k++) {

@@ -1,0 +1,32 @@
+# Thin wrapper around CMake. `make deps && make && make test`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: all deps build test clean demo
+
+all: build
+
+deps:
+	bash deploy/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)
+
+FMNIST ?= /usr/share/datasets/fashion-mnist
+demo: build
+	@for m in fmnist_mlp fmnist_cnn fmnist_resnet; do \
+	  echo "== $$m"; \
+	  $(BUILD)/octet eval --model models/$$m/model.onnx \
+	    --idx-images $(FMNIST)/t10k-images-idx3-ubyte.gz \
+	    --idx-labels $(FMNIST)/t10k-labels-idx1-ubyte.gz || exit 1; \
+	done

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every system package octet's build, tests and server need (Debian 12 /
+# Ubuntu). Idempotent: packages already present are skipped by apt.
+# Usage: sudo deploy/install-deps.sh [--runtime-only]
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config clang
+  protobuf-c-compiler libprotobuf-c-dev libonnx-dev
+  zlib1g-dev libjansson-dev libmicrohttpd-dev
+  ocl-icd-opencl-dev opencl-headers
+)
+runtime_pkgs=(
+  libprotobuf-c1 zlib1g libjansson4 libmicrohttpd12 ocl-icd-libopencl1
+)
+test_pkgs=(
+  libonnx-testdata dataset-fashion-mnist pocl-opencl-icd clinfo
+  python3 python3-numpy python3-onnx python3-torch wrk valgrind
+)
+
+pkgs=("${runtime_pkgs[@]}")
+if [ "${1:-}" != "--runtime-only" ]; then
+  pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

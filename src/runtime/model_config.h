@@ -1,0 +1,41 @@
+/* octet — a model's config.json in the model repository (models/<name>/config.json).
+ * Unknown keys and bad values are errors that name the key. */
+#ifndef OCT_RUNTIME_MODEL_CONFIG_H
+#define OCT_RUNTIME_MODEL_CONFIG_H
+
+#include "core/tensor.h"
+
+#define OCT_CFG_MAX_IO 16
+#define OCT_CFG_MAX_CH 16
+
+typedef struct oct_io_spec {
+    char name[128];
+    oct_dtype dtype;
+    int rank;
+    int64_t dims[OCT_MAX_RANK]; /* -1 = variable (batch) */
+} oct_io_spec;
+
+typedef struct oct_model_config {
+    char name[128];
+    char platform[32];       /* "onnx" */
+    char model_file[256];    /* relative to the config's directory */
+    char model_path[4096];   /* resolved */
+    int max_batch_size;
+    int n_inputs, n_outputs;
+    oct_io_spec inputs[OCT_CFG_MAX_IO];
+    oct_io_spec outputs[OCT_CFG_MAX_IO];
+    int has_preprocess;
+    float scale;             /* pixel * scale */
+    int n_mean;              /* per-channel mean/std (1 = all channels) */
+    float mean[OCT_CFG_MAX_CH], std[OCT_CFG_MAX_CH];
+    int n_labels;
+    char **labels;
+} oct_model_config;
+
+oct_status oct_model_config_load(const char *path, oct_model_config *cfg);
+void oct_model_config_free(oct_model_config *cfg);
+/* "FP32" -> OCT_DT_F32 etc. (KServe v2 names); OCT_DT_UNDEFINED if unknown. */
+oct_dtype oct_dtype_from_v2(const char *s);
+const char *oct_dtype_to_v2(oct_dtype t);
+
+#endif

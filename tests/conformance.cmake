@@ -1,0 +1,13 @@
+# ONNX's own backend test data (Debian's libonnx-testdata), run through `octet conformance`.
+# Each test fails on any failure among supported cases, and when fewer cases pass than
+# the floor given (so a regression cannot hide as a skip).
+set(ONNX_TESTDATA "/usr/share/libonnx-testdata/data" CACHE PATH "ONNX backend test data")
+foreach(suite_min node:0 pytorch-converted:0 pytorch-operator:0 simple:0)
+  string(REPLACE ":" ";" pair ${suite_min})
+  list(GET pair 0 suite)
+  list(GET pair 1 min)
+  add_test(NAME conformance_${suite}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_conformance.sh $<TARGET_FILE:octet>
+                   ${ONNX_TESTDATA}/${suite} ${min})
+  set_tests_properties(conformance_${suite} PROPERTIES LABELS conformance TIMEOUT 900)
+endforeach()
