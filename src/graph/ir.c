@@ -325,57 +325,116 @@ void oct_graph_link(oct_graph *g)
     }
 }
 
+/* Min-heap of node indices: Kahn's algorithm that keeps the original order
+ * whenever it is already topological. */
+static void heap_push(int *h, int *n, int v)
+{
+    int i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static int heap_pop(int *h, int *n)
+{
+    int top = h[0], v = h[--(*n)], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && h[c + 1] < h[c]) c++;
+        if (h[c] >= v) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n) h[i] = v;
+    return top;
+}
+
 oct_status oct_graph_toposort(oct_graph *g)
 {
-    int n = g->n_node;
+    int n = g->n_node, nv = g->n_val;
+    int *prod = malloc((size_t)(nv > 0 ? nv : 1) * sizeof *prod);
+    int *indeg = calloc((size_t)(n > 0 ? n : 1), sizeof *indeg);
+    int *first = malloc((size_t)(nv > 0 ? nv : 1) * sizeof *first); /* consumer lists per value */
+    int *next = NULL, *who = NULL, *heap = malloc((size_t)(n > 0 ? n : 1) * sizeof *heap);
     int *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
-    char *ready = calloc((size_t)(g->n_val > 0 ? g->n_val : 1), 1);
-    char *placed = calloc((size_t)(n > 0 ? n : 1), 1);
-    if (!order || !ready || !placed) {
-        free(order); free(ready); free(placed);
-        return oct_err(OCT_E_NOMEM, "out of memory");
+    int n_edges = 0;
+    for (int i = 0; i < n; i++)
+        if (!g->node[i].dead) n_edges += g->node[i].n_in;
+    next = malloc((size_t)(n_edges > 0 ? n_edges : 1) * sizeof *next);
+    who = malloc((size_t)(n_edges > 0 ? n_edges : 1) * sizeof *who);
+    oct_status st = OCT_OK;
+    if (!prod || !indeg || !first || !next || !who || !heap || !order) {
+        st = oct_err(OCT_E_NOMEM, "out of memory");
+        goto done;
     }
-    /* values available from the start: graph inputs and constants */
-    for (int i = 0; i < g->n_in; i++) ready[g->in[i]] = 1;
-    for (int i = 0; i < g->n_val; i++)
-        if (g->val[i].constant) ready[i] = 1;
-    int live = 0, cnt = 0;
-    for (int i = 0; i < n; i++) live += !g->node[i].dead;
-    int progress = 1;
-    while (cnt < live && progress) {
-        progress = 0;
-        for (int i = 0; i < n; i++) {
-            oct_node *nd = &g->node[i];
-            if (nd->dead || placed[i]) continue;
-            int ok = 1;
-            for (int j = 0; j < nd->n_in && ok; j++)
-                if (nd->in[j] >= 0 && !ready[nd->in[j]]) ok = 0;
-            if (!ok) continue;
-            placed[i] = 1;
-            order[cnt++] = i;
-            for (int j = 0; j < nd->n_out; j++)
-                if (nd->out[j] >= 0) ready[nd->out[j]] = 1;
-            progress = 1;
+    for (int v = 0; v < nv; v++) prod[v] = -1, first[v] = -1;
+    for (int i = 0; i < n; i++) {
+        const oct_node *nd = &g->node[i];
+        if (nd->dead) continue;
+        for (int j = 0; j < nd->n_out; j++)
+            if (nd->out[j] >= 0) prod[nd->out[j]] = i;
+    }
+    int e = 0, live = 0, hn = 0, cnt = 0;
+    for (int i = 0; i < n; i++) {
+        const oct_node *nd = &g->node[i];
+        if (nd->dead) continue;
+        live++;
+        for (int j = 0; j < nd->n_in; j++) {
+            int v = nd->in[j];
+            if (v < 0 || prod[v] < 0) continue;
+            indeg[i]++;
+            who[e] = i;
+            next[e] = first[v];
+            first[v] = e++;
+        }
+        if (!indeg[i]) heap_push(heap, &hn, i);
+    }
+    while (hn) {
+        int i = heap_pop(heap, &hn);
+        order[cnt++] = i;
+        const oct_node *nd = &g->node[i];
+        for (int j = 0; j < nd->n_out; j++) {
+            int v = nd->out[j];
+            if (v < 0 || prod[v] != i) continue;
+            for (int k = first[v]; k >= 0; k = next[k])
+                if (--indeg[who[k]] == 0) heap_push(heap, &hn, who[k]);
+            first[v] = -1; /* a node listing an output twice releases once */
         }
     }
-    if (cnt < live) {
-        const char *what = "?";
-        for (int i = 0; i < n; i++) {
-            oct_node *nd = &g->node[i];
-            if (nd->dead || placed[i]) continue;
-            for (int j = 0; j < nd->n_in; j++)
-                if (nd->in[j] >= 0 && !ready[nd->in[j]]) { what = g->val[nd->in[j]].name; break; }
-            oct_err(OCT_E_PARSE, "node '%s' (%s): input '%s' is never produced (missing producer or a cycle)",
-                    nd->name, nd->op_type, what);
-            break;
-        }
-        free(order); free(ready); free(placed);
-        return OCT_E_PARSE;
+    /* inputs that nothing produces must be graph inputs or constants */
+    char *avail = calloc((size_t)(nv > 0 ? nv : 1), 1);
+    if (!avail) {
+        st = oct_err(OCT_E_NOMEM, "out of memory");
+        goto done;
     }
+    for (int i = 0; i < g->n_in; i++) avail[g->in[i]] = 1;
+    for (int v = 0; v < nv; v++) avail[v] |= g->val[v].constant != NULL || prod[v] >= 0;
+    for (int i = 0; i < n && st == OCT_OK; i++) {
+        const oct_node *nd = &g->node[i];
+        if (nd->dead) continue;
+        for (int j = 0; j < nd->n_in; j++)
+            if (nd->in[j] >= 0 && !avail[nd->in[j]]) {
+                st = oct_err(OCT_E_PARSE, "node '%s' (%s): input '%s' is never produced", nd->name, nd->op_type,
+                             g->val[nd->in[j]].name);
+                break;
+            }
+    }
+    free(avail);
+    if (st == OCT_OK && cnt < live) {
+        for (int i = 0; i < n; i++)
+            if (!g->node[i].dead && indeg[i] > 0) {
+                st = oct_err(OCT_E_PARSE, "node '%s' (%s) is part of a cycle", g->node[i].name, g->node[i].op_type);
+                break;
+            }
+    }
+    if (st != OCT_OK) goto done;
     oct_node *sorted = malloc((size_t)(g->cap_node > 0 ? g->cap_node : 1) * sizeof *sorted);
     if (!sorted) {
-        free(order); free(ready); free(placed);
-        return oct_err(OCT_E_NOMEM, "out of memory");
+        st = oct_err(OCT_E_NOMEM, "out of memory");
+        goto done;
     }
     for (int i = 0; i < cnt; i++) sorted[i] = g->node[order[i]];
     for (int i = 0; i < n; i++)
@@ -383,7 +442,14 @@ oct_status oct_graph_toposort(oct_graph *g)
     free(g->node);
     g->node = sorted;
     g->n_node = cnt;
-    free(order); free(ready); free(placed);
     oct_graph_link(g);
-    return OCT_OK;
+done:
+    free(prod);
+    free(indeg);
+    free(first);
+    free(next);
+    free(who);
+    free(heap);
+    free(order);
+    return st;
 }
