@@ -34,26 +34,50 @@ static void print_value(const oct_value *v, int json)
         else if (v->dims[d] < 0) off += (size_t)snprintf(shape + off, sizeof shape - off, "%s?", d ? "," : "");
         else off += (size_t)snprintf(shape + off, sizeof shape - off, "%s%lld", d ? "," : "", (long long)v->dims[d]);
     }
-    if (json) printf("{\"name\": \"%s\", \"dtype\": \"%s\", \"shape\": \"[%s]\"}", v->name, oct_dtype_name(v->dtype), shape);
+    if (json == 1) printf("{\"name\": \"%s\", \"dtype\": \"%s\", \"shape\": \"[%s]\"}", v->name, oct_dtype_name(v->dtype), shape);
+    else if (json == 2) printf("%s %s [%s]", v->name, oct_dtype_name(v->dtype), shape);
     else printf("  %-24s %-5s [%s]\n", v->name, oct_dtype_name(v->dtype), shape);
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: octet inspect MODEL.onnx [--batch N] [--threads T] [--json]\n"
+    fprintf(f, "usage: octet inspect MODEL.onnx [--batch N] [--threads T] [--shapes] [--json]\n"
                "Shows inputs, outputs, the op histogram (as imported and after graph passes),\n"
-               "parameter count and bytes, and peak activation memory for batch N (default 1).\n");
+               "parameter count and bytes, and peak activation memory for batch N (default 1).\n"
+               "--shapes lists every node of the optimised graph with its inferred output shape\n"
+               "(N = the batch dimension).\n");
+}
+
+static void print_nodes(const oct_graph *g)
+{
+    printf("nodes (optimized, with inferred output shapes):\n");
+    for (int i = 0; i < g->n_node; i++) {
+        const oct_node *n = &g->node[i];
+        if (n->dead) continue;
+        const char *act = n->act.kind == OCT_ACT_RELU ? "+Relu" : n->act.kind == OCT_ACT_CLIP ? "+Clip"
+                          : n->act.kind == OCT_ACT_LEAKYRELU ? "+LeakyRelu" : "";
+        char op[64];
+        snprintf(op, sizeof op, "%s%s", n->op_type, act);
+        printf("  %-18s %-28s ->", op, n->name);
+        for (int j = 0; j < n->n_out; j++)
+            if (n->out[j] >= 0) {
+                printf(" ");
+                print_value(&g->val[n->out[j]], 2);
+            }
+        printf("\n");
+    }
 }
 
 int oct_cmd_inspect(int argc, char **argv)
 {
     static const struct option opts[] = {{"batch", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
                                          {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int batch = 1, json = 0, threads = 1, c;
+                                         {"shapes", no_argument, 0, 's'}, {0, 0, 0, 0}};
+    int batch = 1, json = 0, threads = 1, shapes = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "b:jt:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:jt:hs", opts, NULL)) != -1) {
         switch (c) {
+        case 's': shapes = 1; break;
         case 'b': if ((batch = oct_cli_int("--batch", optarg, 1, 1 << 20)) < 0) return 2; break;
         case 'j': json = 1; break;
         case 't': if ((threads = oct_cli_int("--threads", optarg, 1, 256)) < 0) return 2; break;
@@ -162,6 +186,7 @@ int oct_cmd_inspect(int argc, char **argv)
                    (double)peak / 1024.0, (double)naive / 1024.0);
         else
             printf("peak activation memory: unknown (%s)\n", mem_err ? mem_err : "input shapes are not fully known");
+        if (shapes) print_nodes(og);
     }
     rc = 0;
 out:

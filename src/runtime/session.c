@@ -1,5 +1,6 @@
 #include "runtime/session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,62 @@ static oct_status prepare_nodes(oct_graph *g)
     return OCT_OK;
 }
 
+/* Static shape inference: plan the graph with every unknown input dim set to 1
+ * and to 2; a dim equal in both is static, one that doubles follows the batch.
+ * Fills the graph's value shapes (dim_param "N" or "N*k" for batch-dependent
+ * dims). Best effort: a model whose inputs cannot be sized this way keeps the
+ * shapes it was imported with. */
+static void infer_static_shapes(oct_session *s)
+{
+    oct_graph *g = s->g;
+    if (s->keyed || g->n_in > 16) return;
+    oct_tensor hdr[2][16];
+    const oct_tensor *ins[2][16];
+    for (int b = 0; b < 2; b++)
+        for (int i = 0; i < g->n_in; i++) {
+            const oct_value *v = &g->val[g->in[i]];
+            if (v->rank < 0 || v->dtype == OCT_DT_UNDEFINED) return;
+            int64_t d[OCT_MAX_RANK];
+            for (int k = 0; k < v->rank; k++) d[k] = v->dims[k] < 0 ? b + 1 : v->dims[k];
+            memset(&hdr[b][i], 0, sizeof hdr[b][i]);
+            oct_tensor_set_shape(&hdr[b][i], v->dtype, v->rank, d);
+            ins[b][i] = &hdr[b][i];
+        }
+    oct_plan *p1 = NULL, *p2 = NULL;
+    if (oct_plan_build(g, ins[0], 0, &s->ex, &p1) != OCT_OK || oct_plan_build(g, ins[1], 0, &s->ex, &p2) != OCT_OK) {
+        oct_plan_free(p1);
+        oct_err_clear();
+        return;
+    }
+    for (int v = 0; v < g->n_val; v++) {
+        oct_value *val = &g->val[v];
+        const oct_tensor *a = &p1->vals[v], *b = &p2->vals[v];
+        if (p1->kind[v] == OCT_V_UNUSED || val->constant || a->rank != b->rank) continue;
+        int is_input = 0;
+        for (int i = 0; i < g->n_in; i++) is_input |= g->in[i] == v;
+        if (is_input) continue;
+        val->dtype = a->dtype;
+        val->rank = a->rank;
+        for (int k = 0; k < a->rank; k++) {
+            free(val->dim_param[k]);
+            val->dim_param[k] = NULL;
+            if (a->dims[k] == b->dims[k]) {
+                val->dims[k] = a->dims[k];
+                continue;
+            }
+            val->dims[k] = -1;
+            char sym[32];
+            if (b->dims[k] == 2 * a->dims[k]) {
+                if (a->dims[k] == 1) snprintf(sym, sizeof sym, "N");
+                else snprintf(sym, sizeof sym, "N*%lld", (long long)a->dims[k]);
+                val->dim_param[k] = strdup(sym);
+            }
+        }
+    }
+    oct_plan_free(p1);
+    oct_plan_free(p2);
+}
+
 oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_session **out)
 {
     *out = NULL;
@@ -70,6 +127,7 @@ oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_s
     if (st == OCT_OK && o->optimize) st = oct_passes_run(g, &s->ex);
     if (st == OCT_OK) st = prepare_nodes(g);
     if (st == OCT_OK) s->keyed = oct_plan_keyed_inputs(g);
+    if (st == OCT_OK) infer_static_shapes(s);
     if (st != OCT_OK) {
         oct_session_free(s);
         return st;
