@@ -49,6 +49,7 @@ static void set_output(oct_graph *g, int v)
 /* x[N,3,8,8] -> Conv(4,3,3,3,pad 1) -> BN -> Relu -> Identity -> Reshape(Shape-derived) -> y */
 static oct_graph *build_cnn(void)
 {
+    rng = 12345; /* same weights every time */
     oct_graph *g = oct_graph_new();
     g->opsets = calloc(1, sizeof *g->opsets);
     g->opsets[0].domain = strdup("");

@@ -1,0 +1,181 @@
+/* Conv (1-D, 2-D, 3-D), f32: groups, dilations, strides, pads, auto_pad,
+ * kernel_shape from W, optional bias, fused activation.
+ *   depthwise (group == C == M): row kernels (backend/cpu/conv_dw*.c)
+ *   otherwise one GEMM per (image, group), see oct_conv_algo in
+ *   backend/cpu/conv.h (1x1 direct, flat / bounds-checked im2col written
+ *   straight into packed panels, or the transposed product)
+ * prepare() packs constant weights per group in the form the algorithm for
+ * the model's input shape wants. Work is split over (image, group) pairs when
+ * there are enough, else inside each GEMM. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cpu/conv.h"
+#include "backend/cpu/par.h"
+#include "backend/cpu/sgemm.h"
+#include "core/cpu.h"
+#include "ops/conv_attrs.h"
+#include "ops/op.h"
+
+typedef struct conv_state {
+    int64_t G, Mg, Kg;
+    int nt;                    /* packed as W_g^T (B) for OCT_CONV_NT, else W_g (A) */
+    oct_sgemm_packed **packed; /* one per group */
+} conv_state;
+
+static int is_depthwise(const oct_conv_geom *g) { return g->G == g->C && g->G == g->M && g->Cg == 1; }
+
+static oct_status conv_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
+{
+    OCT_TRY(oct_op_check_arity(n, in, 2, 3, 2));
+    for (int i = 0; i < n->n_in && i < 3; i++)
+        if (in[i] && in[i]->dtype != OCT_DT_F32) return oct_op_bad_dtype(n, in[i]->dtype);
+    oct_conv_geom g;
+    OCT_TRY(oct_conv_attrs_geom(n, in[0], in[1], 0, &g));
+    const oct_tensor *B = n->n_in > 2 ? in[2] : NULL;
+    if (B && (B->rank != 1 || B->dims[0] != g.M))
+        return oct_err(OCT_E_SHAPE, "Conv: bias must have shape [%lld]", (long long)g.M);
+    int64_t od[5] = {g.N, g.M};
+    for (int i = 0; i < g.nsp; i++) od[2 + i] = g.out[3 - g.nsp + i];
+    return oct_out_shape(out[0], OCT_DT_F32, 2 + g.nsp, od);
+}
+
+typedef struct conv_ctx {
+    const oct_conv_job *job;
+    const oct_conv_geom *g;
+    oct_status status;
+} conv_ctx;
+
+static void conv_unit(void *ctx, int64_t t)
+{
+    conv_ctx *c = ctx;
+    oct_status s = oct_conv_job_task(c->job, t / c->g->G, t % c->g->G, NULL);
+    if (s != OCT_OK) c->status = s;
+}
+
+typedef struct dw_ctx {
+    const oct_conv_geom *g;
+    const float *x, *w, *bias;
+    float *y;
+    const oct_act *act;
+} dw_ctx;
+
+static void dw_unit(void *ctx, int64_t t)
+{
+    dw_ctx *c = ctx;
+    const oct_conv_geom *g = c->g;
+    int64_t ch = t % g->C;
+    oct_conv_dw_channel(g, c->x + t * g->in_sp, c->w + ch * g->k_sp, c->bias ? c->bias[ch] : 0.f, c->act,
+                        c->y + t * g->out_sp);
+}
+
+static oct_status conv_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
+                               const oct_exec *ex)
+{
+    oct_conv_geom g;
+    OCT_TRY(oct_conv_attrs_geom(n, in[0], in[1], 0, &g));
+    oct_pool *pool = ex ? ex->pool : NULL;
+    const oct_tensor *B = n->n_in > 2 ? in[2] : NULL;
+    if (g.N == 0 || g.M == 0 || g.out_sp == 0) return OCT_OK;
+    if (is_depthwise(&g)) {
+        dw_ctx d = {&g, in[0]->data, in[1]->data, B ? B->data : NULL, out[0]->data, &n->act};
+        oct_par_units(pool, g.N * g.C, dw_unit, &d);
+        return OCT_OK;
+    }
+    oct_conv_job job;
+    memset(&job, 0, sizeof job);
+    job.g = &g;
+    job.lvl = oct_cpu_level_get();
+    job.algo = oct_conv_choose(&g, job.lvl);
+    job.x = in[0]->data;
+    job.w = in[1]->data;
+    job.bias = B ? B->data : NULL;
+    job.y = out[0]->data;
+    job.act = n->act;
+    const conv_state *st = n->state;
+    if (st && st->G == g.G && st->Mg == g.Mg && st->Kg == g.Kg && st->nt == (job.algo == OCT_CONV_NT))
+        job.packed = st->packed;
+    OCT_TRY(oct_conv_job_prepare(&job));
+    conv_ctx c = {&job, &g, OCT_OK};
+    int64_t tasks = g.N * g.G;
+    if (tasks >= oct_pool_size(pool) && oct_pool_size(pool) > 1) {
+        oct_par_units(pool, tasks, conv_unit, &c);
+    } else {
+        for (int64_t t = 0; t < tasks && c.status == OCT_OK; t++)
+            c.status = oct_conv_job_task(&job, t / g.G, t % g.G, pool);
+    }
+    oct_conv_job_release(&job);
+    return c.status;
+}
+
+static void conv_release(oct_node *n)
+{
+    conv_state *st = n->state;
+    if (!st) return;
+    if (st->packed)
+        for (int64_t i = 0; i < st->G; i++) oct_sgemm_packed_free(st->packed[i]);
+    free(st->packed);
+    free(st);
+    n->state = NULL;
+}
+
+static oct_status conv_prepare(oct_node *n, const oct_graph *gr)
+{
+    if (n->n_in < 2 || n->in[1] < 0 || n->in[0] < 0) return OCT_OK;
+    const oct_tensor *W = gr->val[n->in[1]].constant;
+    if (!W || W->dtype != OCT_DT_F32 || W->rank < 3 || W->rank > 5 || !W->data) return OCT_OK;
+    /* the input's declared shape (batch may be symbolic: 1 is as good) picks
+     * the algorithm; unknown spatial dims: pack for W_g * im2col */
+    const oct_value *xv = &gr->val[n->in[0]];
+    oct_tensor xs;
+    memset(&xs, 0, sizeof xs);
+    xs.dtype = OCT_DT_F32;
+    xs.rank = W->rank;
+    xs.dims[0] = 1;
+    xs.dims[1] = W->dims[1] * oct_attr_int(n, "group", 1);
+    int known = xv->rank == W->rank;
+    for (int i = 2; i < W->rank; i++) {
+        xs.dims[i] = known ? xv->dims[i] : -1;
+        if (xs.dims[i] <= 0) known = 0;
+    }
+    oct_conv_geom g;
+    if (!known) {
+        for (int i = 2; i < W->rank; i++) xs.dims[i] = 4096; /* any size that fits */
+    }
+    if (oct_conv_attrs_geom(n, &xs, W, 0, &g) != OCT_OK) {
+        oct_err_clear();
+        return OCT_OK; /* infer reports it */
+    }
+    if (is_depthwise(&g) || g.Mg == 0 || g.Kg == 0) return OCT_OK; /* depthwise uses W as is */
+    int nt = known && oct_conv_choose(&g, oct_cpu_level_get()) == OCT_CONV_NT;
+    conv_state *st = calloc(1, sizeof *st);
+    if (!st) return oct_err(OCT_E_NOMEM, "Conv: out of memory");
+    st->G = g.G;
+    st->Mg = g.Mg;
+    st->Kg = g.Kg;
+    st->nt = nt;
+    st->packed = calloc((size_t)g.G, sizeof *st->packed);
+    n->state = st;
+    if (!st->packed) {
+        conv_release(n);
+        return oct_err(OCT_E_NOMEM, "Conv: out of memory");
+    }
+    const float *w = W->data;
+    for (int64_t i = 0; i < g.G; i++) {
+        const float *wg = w + i * g.Mg * g.Kg;
+        st->packed[i] = nt ? oct_sgemm_pack_b(1, g.Kg, g.Mg, wg, g.Kg) : oct_sgemm_pack_a(0, g.Mg, g.Kg, wg, g.Kg);
+        if (!st->packed[i]) {
+            conv_release(n);
+            return OCT_E_NOMEM;
+        }
+    }
+    return OCT_OK;
+}
+
+const oct_op_impl oct_op_Conv = {
+    .infer = conv_infer,
+    .compute = conv_compute,
+    .prepare = conv_prepare,
+    .release = conv_release,
+    .fusable_act = 1,
+};

@@ -1,0 +1,188 @@
+/* MatMul with numpy semantics, f32: 1-D operands are promoted (and the
+ * added dimension removed from the result), batch dimensions broadcast.
+ * When B has no (or only size-1) batch dimensions, the batch of A is folded
+ * into M: [B,T,D] x [D,E] is a single (B*T) x D x E GEMM. A constant such B
+ * is packed at prepare. Other batched products loop over the batch, in
+ * parallel across batches when each product is small. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cpu/par.h"
+#include "backend/cpu/sgemm.h"
+#include "ops/op.h"
+
+typedef struct mm_geom {
+    int64_t M, N, K;
+    int out_rank;
+    int64_t out[OCT_MAX_RANK];
+    int nb;                        /* batch rank of the output */
+    int64_t bdims[OCT_MAX_RANK];   /* output batch dims */
+    int64_t sa[OCT_MAX_RANK], sb[OCT_MAX_RANK]; /* batch strides (elements, 0 = broadcast) */
+    int64_t batch;                 /* product of bdims */
+    int b_flat;                    /* B has no batch (all dims 1): fold A's batch into M */
+} mm_geom;
+
+static oct_status mm_geometry(const oct_tensor *A, const oct_tensor *B, mm_geom *g)
+{
+    memset(g, 0, sizeof *g);
+    int ra = A->rank, rb = B->rank;
+    if (ra < 1 || rb < 1) return oct_err(OCT_E_SHAPE, "MatMul: operands must have rank >= 1");
+    g->M = ra == 1 ? 1 : A->dims[ra - 2];
+    g->K = A->dims[ra - 1];
+    int64_t kb = rb == 1 ? B->dims[0] : B->dims[rb - 2];
+    g->N = rb == 1 ? 1 : B->dims[rb - 1];
+    if (g->K != kb)
+        return oct_err(OCT_E_SHAPE, "MatMul: inner dimensions differ (%lld vs %lld)", (long long)g->K,
+                       (long long)kb);
+    int na = ra > 2 ? ra - 2 : 0, nbb = rb > 2 ? rb - 2 : 0;
+    g->nb = na > nbb ? na : nbb;
+    int64_t stride_a = g->M * g->K, stride_b = g->K * g->N;
+    g->batch = 1;
+    g->b_flat = 1;
+    for (int i = g->nb - 1; i >= 0; i--) {
+        int ia = i - (g->nb - na), ib = i - (g->nb - nbb);
+        int64_t da = ia >= 0 ? A->dims[ia] : 1, db = ib >= 0 ? B->dims[ib] : 1;
+        if (da != db && da != 1 && db != 1)
+            return oct_err(OCT_E_SHAPE, "MatMul: batch dimensions %lld and %lld do not broadcast",
+                           (long long)da, (long long)db);
+        g->bdims[i] = da > db ? da : db;
+        if (da == 0 || db == 0) g->bdims[i] = 0;
+        g->sa[i] = da == 1 ? 0 : stride_a;
+        g->sb[i] = db == 1 ? 0 : stride_b;
+        if (db != 1) g->b_flat = 0;
+        stride_a *= da;
+        stride_b *= db;
+        g->batch *= g->bdims[i];
+    }
+    int r = 0;
+    for (int i = 0; i < g->nb; i++) g->out[r++] = g->bdims[i];
+    if (ra > 1) g->out[r++] = g->M;
+    if (rb > 1) g->out[r++] = g->N;
+    g->out_rank = r;
+    return OCT_OK;
+}
+
+static oct_status mm_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
+{
+    OCT_TRY(oct_op_check_arity(n, in, 2, 2, 2));
+    for (int i = 0; i < 2; i++)
+        if (in[i]->dtype != OCT_DT_F32) return oct_op_bad_dtype(n, in[i]->dtype);
+    mm_geom g;
+    OCT_TRY(mm_geometry(in[0], in[1], &g));
+    return oct_out_shape(out[0], OCT_DT_F32, g.out_rank, g.out);
+}
+
+typedef struct mm_batch_ctx {
+    const mm_geom *g;
+    const float *A, *B;
+    float *C;
+    const oct_act *act;
+    oct_status st;
+} mm_batch_ctx;
+
+static void mm_batch_offsets(const mm_geom *g, int64_t idx, int64_t *oa, int64_t *ob)
+{
+    *oa = *ob = 0;
+    for (int i = g->nb - 1; i >= 0; i--) {
+        int64_t c = idx % g->bdims[i];
+        idx /= g->bdims[i];
+        *oa += c * g->sa[i];
+        *ob += c * g->sb[i];
+    }
+}
+
+static oct_status mm_one(const mm_batch_ctx *c, int64_t idx, oct_pool *pool)
+{
+    const mm_geom *g = c->g;
+    int64_t oa, ob;
+    mm_batch_offsets(g, idx, &oa, &ob);
+    oct_sgemm_args a;
+    oct_sgemm_args_init(&a);
+    a.M = g->M;
+    a.N = g->N;
+    a.K = g->K;
+    a.A = c->A + oa;
+    a.lda = g->K;
+    a.B = c->B + ob;
+    a.ldb = g->N;
+    a.C = c->C + idx * g->M * g->N;
+    a.ldc = g->N;
+    a.act = *c->act;
+    return oct_sgemm_run(&a, pool);
+}
+
+static void mm_batch_unit(void *ctx, int64_t i)
+{
+    mm_batch_ctx *c = ctx;
+    oct_status s = mm_one(c, i, NULL);
+    if (s != OCT_OK) c->st = s;
+}
+
+static oct_status mm_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
+                             const oct_exec *ex)
+{
+    mm_geom g;
+    OCT_TRY(mm_geometry(in[0], in[1], &g));
+    oct_pool *pool = ex ? ex->pool : NULL;
+    if (g.batch == 0 || g.M == 0 || g.N == 0) return OCT_OK;
+    if (g.b_flat) {
+        /* B's batch dims are all 1, so the output batch is A's and A's
+         * matrices are contiguous: one (batch*M) x K times K x N GEMM */
+        oct_sgemm_args a;
+        oct_sgemm_args_init(&a);
+        a.M = g.M * g.batch;
+        a.N = g.N;
+        a.K = g.K;
+        a.A = in[0]->data;
+        a.lda = g.K;
+        const oct_sgemm_packed *pb = n->state;
+        int64_t pr, pc;
+        if (pb && (oct_sgemm_packed_dims(pb, &pr, &pc), pr == g.K && pc == g.N)) {
+            a.pb = pb;
+        } else {
+            a.B = in[1]->data;
+            a.ldb = g.N;
+        }
+        a.C = out[0]->data;
+        a.ldc = g.N;
+        a.act = n->act;
+        return oct_sgemm_run(&a, pool);
+    }
+    mm_batch_ctx c = {&g, in[0]->data, in[1]->data, out[0]->data, &n->act, OCT_OK};
+    double macs = (double)g.M * (double)g.N * (double)g.K;
+    if (g.batch >= 2 * oct_pool_size(pool) && macs < 64.0 * 64 * 64 * 8) {
+        oct_par_units(pool, g.batch, mm_batch_unit, &c);
+        return c.st;
+    }
+    for (int64_t i = 0; i < g.batch; i++) OCT_TRY(mm_one(&c, i, pool));
+    return OCT_OK;
+}
+
+static oct_status mm_prepare(oct_node *n, const oct_graph *g)
+{
+    if (n->n_in < 2 || n->in[1] < 0) return OCT_OK;
+    const oct_tensor *B = g->val[n->in[1]].constant;
+    if (!B || B->dtype != OCT_DT_F32 || B->rank < 2 || !B->data) return OCT_OK;
+    for (int i = 0; i < B->rank - 2; i++)
+        if (B->dims[i] != 1) return OCT_OK;
+    int64_t K = B->dims[B->rank - 2], N = B->dims[B->rank - 1];
+    if (K == 0 || N < 8) return OCT_OK; /* tiny N: the unpacked path (N == 1 becomes a row) */
+    oct_sgemm_packed *pb = oct_sgemm_pack_b(0, K, N, B->data, N);
+    if (!pb) return OCT_E_NOMEM;
+    n->state = pb;
+    return OCT_OK;
+}
+
+static void mm_release(oct_node *n)
+{
+    oct_sgemm_packed_free(n->state);
+    n->state = NULL;
+}
+
+const oct_op_impl oct_op_MatMul = {
+    .infer = mm_infer,
+    .compute = mm_compute,
+    .prepare = mm_prepare,
+    .release = mm_release,
+    .fusable_act = 1,
+};
