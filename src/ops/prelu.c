@@ -16,8 +16,29 @@ static const oct_binop prelu_op = {
           [OCT_DT_I64] = prelu_i64, [OCT_DT_U32] = prelu_u32, [OCT_DT_U64] = prelu_u64},
 };
 
-static oct_status prelu_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
+/* PRelu-1/6 (before opset 7's numpy broadcasting): a 1-D slope of size C applies
+ * per channel, i.e. along axis 1. View it as [C,1,...,1] so broadcasting does that. */
+static void channel_view(const oct_node *n, const oct_tensor *const *in, oct_tensor *view, const oct_tensor **args)
 {
+    args[0] = in[0];
+    args[1] = in[1];
+    if (n->opset >= 7 || in[1]->rank != 1 || in[0]->rank < 2 || in[1]->dims[0] == 1 ||
+        in[1]->dims[0] != in[0]->dims[1])
+        return;
+    *view = *in[1];
+    view->owns_data = 0;
+    view->rank = in[0]->rank - 1;
+    view->dims[0] = in[1]->dims[0];
+    for (int d = 1; d < view->rank; d++) view->dims[d] = 1;
+    args[1] = view;
+}
+
+static oct_status prelu_infer(const oct_node *n, const oct_tensor *const *in_raw, oct_tensor *const *out)
+{
+    OCT_TRY(oct_op_check_arity(n, in_raw, 2, 2, 2));
+    oct_tensor view;
+    const oct_tensor *in[2];
+    channel_view(n, in_raw, &view, in);
     OCT_TRY(oct_binop_infer(n, in, out, &prelu_op));
     if (!oct_shape_equal(out[0]->rank, out[0]->dims, in[0]->rank, in[0]->dims)) {
         char a[96], b[96];
@@ -29,9 +50,12 @@ static oct_status prelu_infer(const oct_node *n, const oct_tensor *const *in, oc
     return OCT_OK;
 }
 
-static oct_status prelu_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
+static oct_status prelu_compute(const oct_node *n, const oct_tensor *const *in_raw, oct_tensor *const *out,
                                 const oct_exec *ex)
 {
+    oct_tensor view;
+    const oct_tensor *in[2];
+    channel_view(n, in_raw, &view, in);
     return oct_binop_compute(n, in, out, ex, &prelu_op);
 }
 
