@@ -30,7 +30,7 @@ static void print_value(const oct_value *v, int json)
     size_t off = 0;
     if (v->rank < 0) snprintf(shape, sizeof shape, "?");
     for (int d = 0; d < v->rank && off < sizeof shape; d++) {
-        if (v->dim_param[d]) off += (size_t)snprintf(shape + off, sizeof shape - off, "%s%s%s%s", d ? "," : "", json ? "\\\"" : "", v->dim_param[d], json ? "\\\"" : "");
+        if (v->dim_param[d]) off += (size_t)snprintf(shape + off, sizeof shape - off, "%s%s%s%s", d ? "," : "", json == 1 ? "\\\"" : "", v->dim_param[d], json == 1 ? "\\\"" : "");
         else if (v->dims[d] < 0) off += (size_t)snprintf(shape + off, sizeof shape - off, "%s?", d ? "," : "");
         else off += (size_t)snprintf(shape + off, sizeof shape - off, "%s%lld", d ? "," : "", (long long)v->dims[d]);
     }
