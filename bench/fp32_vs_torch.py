@@ -6,16 +6,51 @@ Usage: /usr/bin/python3 bench/fp32_vs_torch.py [--threads 2] [--batch 64] [--rou
 Both engines classify the 10,000 Fashion-MNIST test images in batches of --batch with
 --threads threads; the time counted is inference only (data already in memory, one
 warm-up pass excluded). PyTorch runs the TorchScript twin of each model saved by
-scripts/train_fmnist.py (bench/torch/<model>.pt, the same weights as model.onnx).
+scripts/train_fmnist.py with the same weights as model.onnx.
 Rounds alternate octet / torch; the best round of each is reported, with the median.
+
+PyTorch runs the model classes of scripts/train_fmnist.py loaded with the weights of the
+committed model.onnx (the initializer names are torch's state_dict keys), checked against
+the reference logits before timing. Its Linear layers go through the system BLAS: install
+libopenblas0-pthread for a fair peer (Debian's default is the slow reference BLAS) —
+OpenBLAS mis-detects this CPU, so its core type is set to SkylakeX (AVX-512) unless
+OCTET_BENCH_OPENBLAS_CORETYPE names another (e.g. Haswell).
 """
 import argparse, gzip, json, os, platform, statistics, subprocess, sys, time
 
+os.environ["OPENBLAS_CORETYPE"] = os.environ.get("OCTET_BENCH_OPENBLAS_CORETYPE", "SkylakeX")
+os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")  # torch's fastest setting when idle
+
 import numpy as np
+import onnx
+from onnx import numpy_helper
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IDX = "/usr/share/datasets/fashion-mnist"
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import train_fmnist  # noqa: E402  (model classes)
+
+CLASSES = {"fmnist_mlp": train_fmnist.MLP, "fmnist_cnn": train_fmnist.CNN,
+           "fmnist_resnet": train_fmnist.ResNet, "fmnist_transformer": train_fmnist.Transformer}
+
+
+def torch_model(name, path):
+    """The torch twin of model.onnx: same class, same weights, verified on reference logits."""
+    m = CLASSES[name]().eval()
+    init = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(path).graph.initializer}
+    sd = m.state_dict()
+    missing = [k for k in sd if k not in init and not k.endswith("num_batches_tracked")]
+    if missing:
+        raise SystemExit(f"{name}: weights missing in {path}: {missing[:5]}")
+    m.load_state_dict({k: init.get(k, v) for k, v in sd.items()})
+    x = np.load(os.path.join(ROOT, "tests", "data", "fmnist_test1000_x.npy"))[:256]
+    ref = np.load(os.path.join(ROOT, "tests", "data", f"{name}_ref_logits.npy"))[:256]
+    with torch.no_grad():
+        d = np.abs(m(torch.from_numpy(x)).numpy() - ref).max()
+    if d > 1e-4:
+        raise SystemExit(f"{name}: torch twin differs from the reference logits by {d}")
+    return m
 
 
 def load_images():
@@ -64,7 +99,7 @@ def main():
     rows = []
     for name in a.models.split(","):
         onnx_path = os.path.join(ROOT, "models", name, "model.onnx")
-        tm = torch.jit.load(os.path.join(ROOT, "bench", "torch", name + ".pt")).eval()
+        tm = torch_model(name, onnx_path)
         torch_round(tm, x[:1024], a.batch)                      # warm-up
         octet_round(a.octet, onnx_path, a.batch, a.threads)      # warm-up (page cache)
         o, t = [], []
@@ -76,7 +111,8 @@ def main():
               f"torch {max(t):9.0f} img/s (median {statistics.median(t):9.0f})   ratio {max(o)/max(t):.2f}x",
               flush=True)
     lines = [f"Machine: {cpu_name()}, {os.cpu_count()} cores; torch {torch.__version__} "
-             f"(threads={a.threads}); batch {a.batch}; 10,000 Fashion-MNIST test images; "
+             f"(threads={a.threads}, BLAS via OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}); "
+             f"batch {a.batch}; 10,000 Fashion-MNIST test images; "
              f"best of {a.rounds} alternating rounds (median in parentheses).", "",
              "| model | octet FP32 img/s | PyTorch FP32 img/s | octet / PyTorch |", "|---|---|---|---|"]
     for name, ob, om, tb, tmed in rows:
