@@ -1,0 +1,240 @@
+/* octet — AVX-512 VNNI INT8 GEMM microkernel: MR x 32 (MR = 14: 28 zmm
+ * accumulators, vpdpbusd with the uint8 A word broadcast and two int8 B
+ * vectors). Instantiated once per row count so that M tails do not pay for
+ * the rows they do not have. */
+#include <immintrin.h>
+
+#include "backend/cpu/qgemm_kernels.h"
+
+#define MR OCT_QGEMM_AVX512_MR
+#define NR OCT_QGEMM_AVX512_NR
+
+#if MR != 14 || NR != 32
+#error "the AVX-512 VNNI kernel is written for 14 x 32"
+#endif
+
+/* ---- epilogue ----------------------------------------------------------------- */
+
+typedef struct epi_v {
+    __mmask16 m[2];
+    int out, has_fbias, clamp, any_left;
+    __m512i ct[2], mul[2], mulo[2], ls[2], rs[2], rmask[2], rthr[2], qlo, qhi, zo;
+    __m512 sc[2], fb[2];
+} epi_v;
+
+static inline void epi_init(epi_v *v, int nr, const oct_qgemm_tile *t)
+{
+    v->m[0] = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1u);
+    v->m[1] = nr >= 32 ? (__mmask16)0xffff : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : (__mmask16)0;
+    v->out = t->out;
+    v->has_fbias = t->has_fbias;
+    v->clamp = t->clamp;
+    v->any_left = t->any_left;
+    v->qlo = _mm512_set1_epi32(t->q_lo);
+    v->qhi = _mm512_set1_epi32(t->q_hi);
+    v->zo = _mm512_set1_epi32(t->zo);
+    for (int h = 0; h < 2; h++) {
+        v->ct[h] = _mm512_load_si512(t->colterm + 16 * h);
+        v->sc[h] = _mm512_load_ps(t->scale + 16 * h);
+        v->fb[h] = _mm512_load_ps(t->fbias + 16 * h);
+        v->mul[h] = _mm512_load_si512(t->m0 + 16 * h);
+        v->mulo[h] = _mm512_srli_epi64(v->mul[h], 32);
+        v->ls[h] = _mm512_load_si512(t->lsh + 16 * h);
+        v->rs[h] = _mm512_load_si512(t->rsh + 16 * h);
+        v->rmask[h] = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), v->rs[h]), _mm512_set1_epi32(1));
+        v->rthr[h] = _mm512_srli_epi32(v->rmask[h], 1);
+    }
+}
+
+/* oct_qgemm_requant on 16 lanes (see qgemm_scalar.c). */
+static inline __m512i requant(const epi_v *v, int h, __m512i x)
+{
+    if (v->any_left) {
+        __m512i s = _mm512_sllv_epi32(x, v->ls[h]);
+        __mmask16 ovf = _mm512_cmpneq_epi32_mask(_mm512_srav_epi32(s, v->ls[h]), x);
+        __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(x, 31), _mm512_set1_epi32(INT32_MAX));
+        x = _mm512_mask_mov_epi32(s, ovf, sat);
+    }
+    const __m512i half = _mm512_set1_epi64((long long)1 << 30);
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, v->mul[h]), half);
+    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), v->mulo[h]), half);
+    /* bits 31..62 of each product: to the low dword (even) / high dword (odd) */
+    __m512i y = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
+    __m512i q = _mm512_srav_epi32(y, v->rs[h]);
+    __m512i rem = _mm512_and_si512(y, v->rmask[h]);
+    __m512i thr = _mm512_sub_epi32(v->rthr[h], _mm512_srai_epi32(y, 31));
+    return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
+}
+
+static inline void epi_half(const epi_v *v, const oct_qgemm_tile *t, int h, __m512i acc, void *dst)
+{
+    __mmask16 m = v->m[h];
+    __m512i x = _mm512_add_epi32(acc, v->ct[h]);
+    switch (v->out) {
+    case OCT_QGEMM_OUT_S32: _mm512_mask_storeu_epi32(dst, m, x); break;
+    case OCT_QGEMM_OUT_F32: {
+        __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(x), v->sc[h]);
+        if (v->has_fbias) y = _mm512_add_ps(y, v->fb[h]);
+        if (v->clamp) {
+            y = _mm512_max_ps(y, _mm512_set1_ps(t->f_lo));
+            y = _mm512_min_ps(y, _mm512_set1_ps(t->f_hi));
+        }
+        _mm512_mask_storeu_ps(dst, m, y);
+        break;
+    }
+    default: {
+        __m512i q = requant(v, h, x);
+        q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, v->qlo), v->qhi), v->zo);
+        _mm_mask_storeu_epi8(dst, m, _mm512_cvtepi32_epi8(q));
+        break;
+    }
+    }
+}
+
+static inline void epi_row(const epi_v *v, const oct_qgemm_tile *t, __m512i x0, __m512i x1, char *cr)
+{
+    size_t es = v->out == OCT_QGEMM_OUT_U8 || v->out == OCT_QGEMM_OUT_S8 ? 1 : 4;
+    epi_half(v, t, 0, x0, cr);
+    if (v->m[1]) epi_half(v, t, 1, x1, cr + 16 * es);
+}
+
+/* ---- K loop ---------------------------------------------------------------------- */
+
+#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
+
+#define DECL(r) __m512i c##r##_0 = _mm512_setzero_si512(), c##r##_1 = _mm512_setzero_si512();
+
+#define DP_ROW(r)                                                      \
+    if (ROWS_N > r) {                                                  \
+        __m512i av = _mm512_set1_epi32(ak[r]);                         \
+        c##r##_0 = _mm512_dpbusd_epi32(c##r##_0, av, b0);              \
+        c##r##_1 = _mm512_dpbusd_epi32(c##r##_1, av, b1);              \
+    }
+
+#define KSTEP(u)                                                       \
+    do {                                                               \
+        const int32_t *ak = a + (u) * ROWS_N;                          \
+        __m512i b0 = _mm512_load_si512(b + (u) * NR);                  \
+        __m512i b1 = _mm512_load_si512(b + (u) * NR + 16);             \
+        ROWS(DP_ROW)                                                   \
+    } while (0)
+
+#define STORE_ROW(r)                                                   \
+    if (ROWS_N > r) epi_row(&ev, t, c##r##_0, c##r##_1, (char *)c + (size_t)((int64_t)(r) * ldc) * es);
+
+#define DEFINE_UKR(NAME, ROWS_N_VALUE)                                                            \
+    static void NAME(int64_t nkg, const int32_t *a, const int32_t *b, void *c, int64_t ldc, int nr, \
+                     const oct_qgemm_tile *t)                                                     \
+    {                                                                                             \
+        enum { ROWS_N = ROWS_N_VALUE };                                                           \
+        ROWS(DECL)                                                                                \
+        int64_t g = 0;                                                                            \
+        for (; g + 2 <= nkg; g += 2) {                                                            \
+            _mm_prefetch((const char *)(b + 8 * NR), _MM_HINT_T0);                                \
+            _mm_prefetch((const char *)(b + 8 * NR + 16), _MM_HINT_T0);                           \
+            KSTEP(0);                                                                             \
+            KSTEP(1);                                                                             \
+            a += 2 * ROWS_N;                                                                      \
+            b += 2 * NR;                                                                          \
+        }                                                                                         \
+        if (g < nkg) KSTEP(0);                                                                    \
+        epi_v ev;                                                                                 \
+        epi_init(&ev, nr, t);                                                                     \
+        size_t es = t->out == OCT_QGEMM_OUT_U8 || t->out == OCT_QGEMM_OUT_S8 ? 1 : 4;             \
+        ROWS(STORE_ROW)                                                                           \
+    }
+
+DEFINE_UKR(ukr_1, 1)
+DEFINE_UKR(ukr_2, 2)
+DEFINE_UKR(ukr_3, 3)
+DEFINE_UKR(ukr_4, 4)
+DEFINE_UKR(ukr_5, 5)
+DEFINE_UKR(ukr_6, 6)
+DEFINE_UKR(ukr_7, 7)
+DEFINE_UKR(ukr_8, 8)
+DEFINE_UKR(ukr_9, 9)
+DEFINE_UKR(ukr_10, 10)
+DEFINE_UKR(ukr_11, 11)
+DEFINE_UKR(ukr_12, 12)
+DEFINE_UKR(ukr_13, 13)
+
+/* ---- full-height tile: inline-asm K loop ------------------------------------
+ * (gcc keeps 28 live accumulators in registers only here; the intrinsics
+ * version spills.) zmm0..27 accumulate (row r in zmm 2r, 2r+1), zmm30/31
+ * hold the B step, zmm28/29 the broadcast A words. Two k-groups per loop. */
+#define A_ROW(z0, z1, off, za)                                                \
+    "vpbroadcastd " #off "(%[a]), %%zmm" #za "\n\t"                          \
+    "vpdpbusd %%zmm30, %%zmm" #za ", %%zmm" #z0 "\n\t"                        \
+    "vpdpbusd %%zmm31, %%zmm" #za ", %%zmm" #z1 "\n\t"
+#define ROWS_ALL(o)                                                           \
+    A_ROW(0, 1, o+0, 28) A_ROW(2, 3, o+4, 29) A_ROW(4, 5, o+8, 28)            \
+    A_ROW(6, 7, o+12, 29) A_ROW(8, 9, o+16, 28) A_ROW(10, 11, o+20, 29)       \
+    A_ROW(12, 13, o+24, 28) A_ROW(14, 15, o+28, 29) A_ROW(16, 17, o+32, 28)   \
+    A_ROW(18, 19, o+36, 29) A_ROW(20, 21, o+40, 28) A_ROW(22, 23, o+44, 29)   \
+    A_ROW(24, 25, o+48, 28) A_ROW(26, 27, o+52, 29)
+#define ZERO(z) "vpxord %%zmm" #z ", %%zmm" #z ", %%zmm" #z "\n\t"
+#define ST(z) "vmovdqa32 %%zmm" #z ", " #z "*64(%[c])\n\t"
+#define LOAD_B(off) "vmovdqa32 " #off "(%[b]), %%zmm30\n\t" "vmovdqa32 " #off "+64(%[b]), %%zmm31\n\t"
+
+static void kloop_full(int64_t nkg, const int32_t *a, const int32_t *b, int32_t *acc)
+{
+    int64_t pairs = nkg >> 1, odd = nkg & 1;
+    __asm__ volatile(
+        ZERO(0) ZERO(1) ZERO(2) ZERO(3) ZERO(4) ZERO(5) ZERO(6) ZERO(7) ZERO(8) ZERO(9)
+        ZERO(10) ZERO(11) ZERO(12) ZERO(13) ZERO(14) ZERO(15) ZERO(16) ZERO(17) ZERO(18)
+        ZERO(19) ZERO(20) ZERO(21) ZERO(22) ZERO(23) ZERO(24) ZERO(25) ZERO(26) ZERO(27)
+        "test %[n], %[n]\n\t"
+        "jz 2f\n\t"
+        ".p2align 5\n\t"
+        "1:\n\t"
+        "prefetcht0 1024(%[b])\n\t"
+        "prefetcht0 1088(%[b])\n\t"
+        LOAD_B(0)
+        ROWS_ALL(0)
+        "prefetcht0 1152(%[b])\n\t"
+        "prefetcht0 1216(%[b])\n\t"
+        LOAD_B(128)
+        ROWS_ALL(56)
+        "add $112, %[a]\n\t"
+        "add $256, %[b]\n\t"
+        "dec %[n]\n\t"
+        "jnz 1b\n\t"
+        "2:\n\t"
+        "test %[odd], %[odd]\n\t"
+        "jz 3f\n\t"
+        LOAD_B(0)
+        ROWS_ALL(0)
+        "3:\n\t"
+        ST(0) ST(1) ST(2) ST(3) ST(4) ST(5) ST(6) ST(7) ST(8) ST(9) ST(10) ST(11) ST(12) ST(13)
+        ST(14) ST(15) ST(16) ST(17) ST(18) ST(19) ST(20) ST(21) ST(22) ST(23) ST(24) ST(25)
+        ST(26) ST(27)
+        : [a] "+r"(a), [b] "+r"(b), [n] "+r"(pairs)
+        : [c] "r"(acc), [odd] "r"(odd)
+        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+          "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18",
+          "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27",
+          "xmm28", "xmm29", "xmm30", "xmm31");
+}
+
+static void ukr_14(int64_t nkg, const int32_t *a, const int32_t *b, void *c, int64_t ldc, int nr,
+                   const oct_qgemm_tile *t)
+{
+    _Alignas(64) int32_t acc[MR * NR];
+    kloop_full(nkg, a, b, acc);
+    epi_v ev;
+    epi_init(&ev, nr, t);
+    size_t es = t->out == OCT_QGEMM_OUT_U8 || t->out == OCT_QGEMM_OUT_S8 ? 1 : 4;
+    for (int r = 0; r < MR; r++)
+        epi_row(&ev, t, _mm512_load_si512(acc + r * NR), _mm512_load_si512(acc + r * NR + 16),
+                (char *)c + (size_t)((int64_t)r * ldc) * es);
+}
+
+typedef void (*ukr_rows_fn)(int64_t, const int32_t *, const int32_t *, void *, int64_t, int, const oct_qgemm_tile *);
+static const ukr_rows_fn ukrs[MR + 1] = {NULL, ukr_1, ukr_2, ukr_3, ukr_4, ukr_5, ukr_6, ukr_7,
+                                         ukr_8, ukr_9, ukr_10, ukr_11, ukr_12, ukr_13, ukr_14};
+
+void oct_qgemm_ukr_avx512vnni(int64_t nkg, const void *a, const void *b, void *c, int64_t ldc, int mr,
+                              int nr, const oct_qgemm_tile *t)
+{
+    if (mr >= 1 && mr <= MR) ukrs[mr](nkg, a, b, c, ldc, nr, t);
+}
