@@ -7,7 +7,9 @@ Both engines classify the 10,000 Fashion-MNIST test images in batches of --batch
 --threads threads; the time counted is inference only (data already in memory, one
 warm-up pass excluded). PyTorch runs the TorchScript twin of each model saved by
 scripts/train_fmnist.py with the same weights as model.onnx.
-Rounds alternate octet / torch; the best round of each is reported, with the median.
+Rounds alternate octet / torch, each in its own process (torch's OpenMP threads spin
+while idle and would steal a core from whatever runs next in the same process tree);
+the best round of each is reported, with the median.
 
 PyTorch runs the model classes of scripts/train_fmnist.py loaded with the weights of the
 committed model.onnx (the initializer names are torch's state_dict keys), checked against
@@ -70,6 +72,15 @@ def torch_round(model, x, batch):
     return len(x) / t
 
 
+def torch_round_subprocess(name, batch, threads):
+    """One torch round in a fresh process, so its OpenMP threads (which spin while
+    idle) are gone before octet runs."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-worker", name,
+                          "--batch", str(batch), "--threads", str(threads)],
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
 def octet_round(octet, model, batch, threads):
     out = subprocess.run([octet, "eval", "--model", model, "--idx-images", f"{IDX}/t10k-images-idx3-ubyte.gz",
                           "--idx-labels", f"{IDX}/t10k-labels-idx1-ubyte.gz", "--batch", str(batch),
@@ -93,19 +104,23 @@ def main():
     ap.add_argument("--models", default="fmnist_mlp,fmnist_cnn,fmnist_resnet")
     ap.add_argument("--octet", default=os.path.join(ROOT, "build", "octet"))
     ap.add_argument("--md", help="write the markdown table here")
+    ap.add_argument("--torch-worker", help=argparse.SUPPRESS)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     x = load_images()
+    if a.torch_worker:  # child process: warm up, one timed round, print img/s
+        tm = torch_model(a.torch_worker, os.path.join(ROOT, "models", a.torch_worker, "model.onnx"))
+        torch_round(tm, x[:1024], a.batch)
+        print(torch_round(tm, x, a.batch))
+        return 0
     rows = []
     for name in a.models.split(","):
         onnx_path = os.path.join(ROOT, "models", name, "model.onnx")
-        tm = torch_model(name, onnx_path)
-        torch_round(tm, x[:1024], a.batch)                      # warm-up
         octet_round(a.octet, onnx_path, a.batch, a.threads)      # warm-up (page cache)
         o, t = [], []
         for _ in range(a.rounds):
             o.append(octet_round(a.octet, onnx_path, a.batch, a.threads))
-            t.append(torch_round(tm, x, a.batch))
+            t.append(torch_round_subprocess(name, a.batch, a.threads))
         rows.append((name, max(o), statistics.median(o), max(t), statistics.median(t)))
         print(f"{name:15s} octet {max(o):9.0f} img/s (median {statistics.median(o):9.0f})   "
               f"torch {max(t):9.0f} img/s (median {statistics.median(t):9.0f})   ratio {max(o)/max(t):.2f}x",

@@ -3,6 +3,8 @@
  *   constant folding (nodes whose inputs are all constants)
  *   BatchNormalization folded into a preceding Conv or Gemm
  *   activation fusion (Conv/Gemm/MatMul + Relu/Clip/LeakyRelu)
+ * and, once shapes are inferred (session load), residual fusion
+ * (Conv + Add(conv, r) -> Conv with a fused sum) followed by activation fusion again.
  *   dead code elimination (incl. constants no one uses)
  * Ops must be resolved (oct_graph_resolve_ops) before. */
 #ifndef OCT_GRAPH_PASSES_H
@@ -16,6 +18,7 @@ typedef struct oct_pass_stats {
     int folded;
     int bn_folded;
     int act_fused;
+    int sum_fused;
     int dead_removed;
 } oct_pass_stats;
 
@@ -26,6 +29,8 @@ int oct_pass_remove_identity(oct_graph *g);
 oct_status oct_pass_fold_constants(oct_graph *g, const oct_exec *ex, int *count);
 oct_status oct_pass_fold_batchnorm(oct_graph *g, int *count);
 int oct_pass_fuse_activation(oct_graph *g);
+/* Needs static shapes on the values (run after shape inference). */
+int oct_pass_fuse_residual(oct_graph *g);
 int oct_pass_dce(oct_graph *g);
 
 /* Shared helpers for passes. */

@@ -38,6 +38,10 @@ typedef struct oct_op_impl {
     oct_status (*prepare)(oct_node *n, const oct_graph *g); /* optional */
     void (*release)(oct_node *n);                          /* optional: free n->state */
     int fusable_act;  /* 1: compute() applies n->act to output 0 (Conv/Gemm/MatMul) */
+    /* >0: the op accepts a fused residual sum as input number `fusable_sum` (an extra
+     * input past its ONNX inputs, same shape as output 0): y = act(op(x) + sum).
+     * Made by the residual-fusion pass from Op -> Add(op_out, other). */
+    int fusable_sum;
 } oct_op_impl;
 
 typedef struct oct_op_def {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graph/passes.h"
 #include "onnx/onnx.h"
@@ -22,7 +23,30 @@ struct oct_session {
     void *arena;
     size_t arena_cap;
     unsigned keyed; /* graph inputs whose values decide shapes */
+    double *prof;   /* OCTET_PROFILE=1: seconds per node, printed at free */
+    long prof_runs;
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void profile_print(const oct_session *s)
+{
+    double total = 0;
+    for (int k = 0; k < s->g->n_node; k++) total += s->prof[k];
+    if (total <= 0) return;
+    fprintf(stderr, "octet profile: %ld runs, %.3f ms per run\n", s->prof_runs, 1e3 * total / (double)s->prof_runs);
+    for (int k = 0; k < s->g->n_node; k++) {
+        const oct_node *n = &s->g->node[k];
+        if (s->prof[k] <= 0) continue;
+        fprintf(stderr, "  %5.1f%% %9.3f ms  %-18s %s\n", 100 * s->prof[k] / total,
+                1e3 * s->prof[k] / (double)s->prof_runs, n->op_type, n->name);
+    }
+}
 
 void oct_session_opts_default(oct_session_opts *o)
 {
@@ -128,6 +152,14 @@ oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_s
     if (st == OCT_OK) st = prepare_nodes(g);
     if (st == OCT_OK) s->keyed = oct_plan_keyed_inputs(g);
     if (st == OCT_OK) infer_static_shapes(s);
+    if (st == OCT_OK && o->optimize && oct_pass_fuse_residual(g) > 0) {
+        oct_pass_fuse_activation(g);
+        st = oct_graph_toposort(g);
+    }
+    if (st == OCT_OK && getenv("OCTET_PROFILE") && *getenv("OCTET_PROFILE") == '1') {
+        s->prof = calloc((size_t)g->n_node + 1, sizeof *s->prof);
+        if (!s->prof) st = oct_err(OCT_E_NOMEM, "out of memory");
+    }
     if (st != OCT_OK) {
         oct_session_free(s);
         return st;
@@ -149,6 +181,8 @@ oct_status oct_session_load(const char *path, const oct_session_opts *o, oct_ses
 void oct_session_free(oct_session *s)
 {
     if (!s) return;
+    if (s->prof) profile_print(s);
+    free(s->prof);
     for (int i = 0; i < PLAN_CACHE; i++) oct_plan_free(s->plans[i]);
     oct_graph_free(s->g);
     if (s->own_pool) oct_pool_free(s->pool);
@@ -241,9 +275,12 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
         oct_tensor *out[MAX_IO];
         for (int j = 0; j < n->n_in; j++) in[j] = n->in[j] >= 0 ? &p->vals[n->in[j]] : NULL;
         for (int j = 0; j < n->n_out; j++) out[j] = n->out[j] >= 0 ? &p->vals[n->out[j]] : NULL;
+        double t0 = s->prof ? now_s() : 0;
         oct_status st = n->def->compute(n, in, out, &s->ex);
+        if (s->prof) s->prof[k] += now_s() - t0;
         if (st != OCT_OK) return oct_err_ctx(st, "node '%s' (%s): ", n->name, n->op_type);
     }
+    if (s->prof) s->prof_runs++;
     for (int i = 0; i < g->n_out; i++) {
         outputs[i] = oct_tensor_clone(&p->vals[g->out[i]]);
         if (!outputs[i]) {
