@@ -11,6 +11,7 @@
  * --conv times the Conv operator on Fashion-MNIST-like layers (batch 64).
  */
 #include <stdint.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,34 @@ __attribute__((target("avx512f,fma"))) static double measure_fma_peak(void)
     return best;
 }
 
-static double bench_gemm(int64_t n, oct_pool *pool, double min_time, double *median)
+/* The peer in the same run: OpenBLAS's cblas_sgemm, loaded at run time (Debian's
+ * libopenblas0-pthread) so the build does not depend on it. Its core type is set
+ * to SkylakeX (it mis-detects this CPU) unless OCTET_BENCH_OPENBLAS_CORETYPE says. */
+typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int,
+                               float, float *, int);
+static cblas_sgemm_fn peer_sgemm;
+static void (*peer_set_threads)(int);
+
+static int load_openblas(void)
+{
+    const char *ct = getenv("OCTET_BENCH_OPENBLAS_CORETYPE");
+    setenv("OPENBLAS_CORETYPE", ct ? ct : "SkylakeX", 1);
+    void *h = dlopen("libopenblas.so.0", RTLD_NOW);
+    if (!h) return 0;
+    peer_sgemm = (cblas_sgemm_fn)dlsym(h, "cblas_sgemm");
+    peer_set_threads = (void (*)(int))dlsym(h, "openblas_set_num_threads");
+    return peer_sgemm && peer_set_threads;
+}
+
+static void run_gemm(int peer, int64_t n, const float *A, const float *B, float *C, oct_pool *pool)
+{
+    if (peer) /* CblasRowMajor = 101, CblasNoTrans = 111 */
+        peer_sgemm(101, 111, 111, (int)n, (int)n, (int)n, 1.f, A, (int)n, B, (int)n, 0.f, C, (int)n);
+    else
+        oct_sgemm(0, 0, n, n, n, 1.f, A, n, B, n, 0.f, C, n, pool);
+}
+
+static double bench_gemm(int64_t n, oct_pool *pool, int peer, double min_time, double *median)
 {
     float *A = aligned_alloc(64, (size_t)(n * n) * 4), *B = aligned_alloc(64, (size_t)(n * n) * 4);
     float *C = aligned_alloc(64, (size_t)(n * n) * 4);
@@ -111,13 +139,13 @@ static double bench_gemm(int64_t n, oct_pool *pool, double min_time, double *med
         B[i] = (float)(i % 5) * 0.5f - 1.f;
         C[i] = 0;
     }
-    oct_sgemm(0, 0, n, n, n, 1.f, A, n, B, n, 0.f, C, n, pool); /* warm up */
+    run_gemm(peer, n, A, B, C, pool); /* warm up */
     double times[200];
     int reps = 0;
     double total = 0;
     while ((total < min_time || reps < 3) && reps < 200) {
         double t0 = now();
-        oct_sgemm(0, 0, n, n, n, 1.f, A, n, B, n, 0.f, C, n, pool);
+        run_gemm(peer, n, A, B, C, pool);
         double t = now() - t0;
         times[reps++] = t;
         total += t;
@@ -306,14 +334,20 @@ int main(int argc, char **argv)
     printf("peak per core (2 FMA x 16 lanes x 2 x measured clock) %.1f GFLOP/s; FMA loop achieves %.1f GFLOP/s\n",
            peak1, fma1);
     double min_time = quick ? 0.2 : 1.0;
+    int have_peer = load_openblas();
+    if (!have_peer) printf("OpenBLAS (libopenblas.so.0) not found: no peer column (apt-get install libopenblas0-pthread)\n");
+    else printf("peer: OpenBLAS cblas_sgemm, OPENBLAS_CORETYPE=%s\n", getenv("OPENBLAS_CORETYPE"));
     for (int threads = 1; threads <= max_threads; threads++) {
         oct_pool *pool = oct_pool_new(threads);
-
+        if (have_peer) peer_set_threads(threads);
         for (int s = 0; s < n_sizes; s++) {
-            double med;
-            double best = bench_gemm(sizes[s], pool, min_time, &med);
-            printf("sgemm %4lld^3 threads %d: best %7.1f GFLOP/s (%.0f%% of peak), median %7.1f\n",
+            double med, pmed = 0, pbest = 0;
+            double best = bench_gemm(sizes[s], pool, 0, min_time, &med);
+            if (have_peer) pbest = bench_gemm(sizes[s], NULL, 1, min_time, &pmed);
+            printf("sgemm %4lld^3 threads %d: octet best %7.1f GFLOP/s (%.0f%% of peak), median %7.1f",
                    (long long)sizes[s], threads, best, 100 * best / (peak1 * threads), med);
+            if (have_peer) printf(" | OpenBLAS best %7.1f, median %7.1f | octet/OpenBLAS %.2fx", pbest, pmed, best / pbest);
+            printf("\n");
         }
         oct_pool_free(pool);
         use_cputime = 0;
