@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -12,27 +13,41 @@ struct oct_pool {
     pthread_cond_t cv_work, cv_done;
     unsigned long gen;           /* bumped per job */
     int stop;
-    /* current job */
+    /* current job: its parameters are written before `claim` publishes it and
+     * stay fixed until every chunk is done */
     oct_range_fn fn;
     void *ctx;
     int64_t total, chunk;
     int n_chunks;
-    atomic_int next;             /* next chunk to take */
-    atomic_int done;             /* chunks finished */
+    /* claim word: generation (bits 40..63) | chunk count (20..39) | next chunk (0..19).
+     * A worker claims a chunk by CAS only while the generation is the one it woke
+     * for, so a late worker of a finished job can never take a chunk of the next. */
+    _Atomic uint64_t claim;
+    atomic_int done;             /* chunks finished in the current job */
     atomic_int busy;             /* a job is running (nested calls go serial) */
     pthread_mutex_t job_mu;      /* one job at a time across callers */
 };
 
-static void run_chunks(oct_pool *p, int tid)
+#define CLAIM_GEN(v) ((v) >> 40)
+#define CLAIM_N(v) (((v) >> 20) & 0xfffffu)
+#define CLAIM_I(v) ((v) & 0xfffffu)
+
+static void run_chunks(oct_pool *p, int tid, unsigned long gen)
 {
+    uint64_t want = (uint64_t)gen & 0xffffffu;
     for (;;) {
-        int c = atomic_fetch_add(&p->next, 1);
-        if (c >= p->n_chunks) break;
+        uint64_t v = atomic_load(&p->claim);
+        int c;
+        for (;;) {
+            if (CLAIM_GEN(v) != want || CLAIM_I(v) >= CLAIM_N(v)) return;
+            if (atomic_compare_exchange_weak(&p->claim, &v, v + 1)) break;
+        }
+        c = (int)CLAIM_I(v);
         int64_t b = (int64_t)c * p->chunk;
         int64_t e = b + p->chunk;
         if (e > p->total) e = p->total;
         p->fn(p->ctx, b, e, tid);
-        if (atomic_fetch_add(&p->done, 1) + 1 == p->n_chunks) {
+        if (atomic_fetch_add(&p->done, 1) + 1 == (int)CLAIM_N(v)) {
             pthread_mutex_lock(&p->mu);
             pthread_cond_signal(&p->cv_done);
             pthread_mutex_unlock(&p->mu);
@@ -62,7 +77,7 @@ static void *worker(void *arg)
         if (p->stop) { pthread_mutex_unlock(&p->mu); return NULL; }
         seen = p->gen;
         pthread_mutex_unlock(&p->mu);
-        run_chunks(p, tid);
+        run_chunks(p, tid, seen);
     }
 }
 
@@ -132,13 +147,15 @@ void oct_pool_for(oct_pool *p, int64_t n, int64_t grain, oct_range_fn fn, void *
     p->total = n;
     p->chunk = (n + nc - 1) / nc;
     p->n_chunks = (int)((n + p->chunk - 1) / p->chunk);
-    atomic_store(&p->next, 0);
     atomic_store(&p->done, 0);
+    unsigned long gen = p->gen + 1;
+    /* publish: from here on workers of this generation may claim chunks */
+    atomic_store(&p->claim, (((uint64_t)gen & 0xffffffu) << 40) | ((uint64_t)p->n_chunks << 20));
     pthread_mutex_lock(&p->mu);
-    __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->gen, gen, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&p->cv_work);
     pthread_mutex_unlock(&p->mu);
-    run_chunks(p, 0);
+    run_chunks(p, 0, gen);
     /* wait for the others: spin a little, then sleep */
     for (int spin = 0; spin < 200000 && atomic_load(&p->done) < p->n_chunks; spin++) {
 #if defined(__x86_64__) || defined(__i386__)
