@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "backend/cpu/conv.h"
+#include "backend/cpu/sgemm.h"
 #include "core/cpu.h"
 #include "core/pool.h"
 #include "graph/ir.h"
@@ -35,8 +37,8 @@ static onenode mk(const char *op, int n_in)
 {
     onenode o;
     o.g = oct_graph_new();
-    int in[3], out;
-    char name[8];
+    int in[4], out;
+    char name[16];
     for (int i = 0; i < n_in; i++) {
         snprintf(name, sizeof name, "x%d", i);
         in[i] = oct_graph_add_value(o.g, name);
@@ -74,7 +76,7 @@ static oct_tensor *run(onenode *o, oct_tensor **in, int n_in, int prepare, oct_p
         CHECK_MSG(s == OCT_OK, "prepare: %s", oct_errmsg());
     }
     oct_tensor *out = oct_tensor_new(OCT_DT_F32, 0, NULL);
-    const oct_tensor *cin[3] = {in[0], n_in > 1 ? in[1] : NULL, n_in > 2 ? in[2] : NULL};
+    const oct_tensor *cin[4] = {in[0], n_in > 1 ? in[1] : NULL, n_in > 2 ? in[2] : NULL, n_in > 3 ? in[3] : NULL};
     oct_status s = n->def->infer(n, cin, &out);
     CHECK_MSG(s == OCT_OK, "infer %s: %s", n->op_type, oct_errmsg());
     if (s != OCT_OK) {
@@ -150,13 +152,21 @@ static void conv_pads(const conv_case *c, int64_t *pb, int64_t *pe, int64_t *out
     }
 }
 
-static void conv_test(const conv_case *c, oct_pool *pool)
+/* With res: the fused residual sum of the residual-fusion pass (input 3,
+ * y = act(conv + bias + r)), with or without the bias input. */
+static void conv_test(const conv_case *c, int res, oct_pool *pool)
 {
     int64_t xd[5] = {c->N, c->C}, wd[5] = {c->M, c->C / c->G}, bd[1] = {c->M};
     for (int i = 0; i < c->nsp; i++) xd[2 + i] = c->in[i], wd[2 + i] = c->k[i];
-    oct_tensor *in[3] = {rand_tensor(2 + c->nsp, xd), rand_tensor(2 + c->nsp, wd), c->bias ? rand_tensor(1, bd) : NULL};
+    oct_tensor *in[4] = {rand_tensor(2 + c->nsp, xd), rand_tensor(2 + c->nsp, wd), c->bias ? rand_tensor(1, bd) : NULL, NULL};
     int64_t pb[3], pe[3], od[3];
     conv_pads(c, pb, pe, od);
+    if (res) {
+        int64_t rd[5] = {c->N, c->M};
+        for (int i = 0; i < c->nsp; i++) rd[2 + i] = od[i];
+        in[3] = rand_tensor(2 + c->nsp, rd);
+    }
+    const float *r = res ? in[3]->data : NULL;
     /* reference, as 3-D */
     int64_t I[3] = {1, 1, 1}, O[3] = {1, 1, 1}, K[3] = {1, 1, 1}, S[3] = {1, 1, 1}, D[3] = {1, 1, 1}, P[3] = {0, 0, 0};
     for (int i = 0; i < c->nsp; i++) {
@@ -184,11 +194,18 @@ static void conv_test(const conv_case *c, oct_pool *pool)
                         s += v;
                         a += fabs(v);
                     }
-                want[(n * c->M + m) * osp + p] = act_ref(s, &c->act);
-                mag[(n * c->M + m) * osp + p] = a;
+                int64_t yi = (n * c->M + m) * osp + p;
+                if (r) {
+                    s += r[yi];
+                    a += fabs(r[yi]);
+                }
+                want[yi] = act_ref(s, &c->act);
+                mag[yi] = a;
             }
+    int n_in = res ? 4 : c->bias ? 3 : 2;
     for (int prep = 0; prep < 2; prep++) {
-        onenode o = mk("Conv", c->bias ? 3 : 2);
+        onenode o = mk("Conv", n_in);
+        if (!c->bias && n_in > 2) o.n->in[2] = -1; /* omitted bias */
         oct_node_set_int(o.n, "group", c->G);
         oct_node_set_ints(o.n, "strides", c->s, c->nsp);
         oct_node_set_ints(o.n, "dilations", c->d, c->nsp);
@@ -196,9 +213,9 @@ static void conv_test(const conv_case *c, oct_pool *pool)
         else oct_node_set_ints(o.n, "pads", c->pads, 2 * c->nsp);
         oct_node_set_ints(o.n, "kernel_shape", c->k, c->nsp);
         o.n->act = c->act;
-        oct_tensor *y = run(&o, in, c->bias ? 3 : 2, prep, pool);
+        oct_tensor *y = run(&o, in, n_in, prep, pool);
         char what[128];
-        snprintf(what, sizeof what, "conv %s prep=%d pool=%d", c->name, prep, pool != NULL);
+        snprintf(what, sizeof what, "conv %s prep=%d pool=%d res=%d", c->name, prep, pool != NULL, res);
         compare(what, y, want, mag, cnt);
         if (y) {
             CHECK(y->rank == 2 + c->nsp && y->dims[1] == c->M);
@@ -209,7 +226,7 @@ static void conv_test(const conv_case *c, oct_pool *pool)
     }
     free(want);
     free(mag);
-    for (int i = 0; i < 3; i++) oct_tensor_free(in[i]);
+    for (int i = 0; i < 4; i++) oct_tensor_free(in[i]);
 }
 
 static const conv_case conv_cases[] = {
@@ -239,6 +256,25 @@ static const conv_case conv_cases[] = {
     {"nt s3", 2, 1, 3, 40, 1, {16, 16}, {3, 3}, {3, 3}, {1, 1}, {0, 0, 0, 0}, NULL, 0, {OCT_ACT_CLIP, -0.2f, 0.3f}},
     {"fmnist conv1", 2, 3, 1, 32, 1, {28, 28}, {5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}, NULL, 1, {OCT_ACT_RELU, 0, 0}},
     {"fmnist conv2", 2, 2, 32, 64, 1, {14, 14}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, {OCT_ACT_RELU, 0, 0}},
+    /* the direct flat product (AVX-512): row tails, 16-column tails, stride phases */
+    {"resnet s0", 2, 2, 16, 16, 1, {28, 28}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, {OCT_ACT_RELU, 0, 0}},
+    {"resnet s2", 2, 2, 16, 32, 1, {28, 28}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, NULL, 1, {OCT_ACT_RELU, 0, 0}},
+    {"resnet 1x1 s2", 2, 2, 32, 64, 1, {14, 14}, {1, 1}, {2, 2}, {1, 1}, {0, 0, 0, 0}, NULL, 1, {OCT_ACT_NONE, 0, 0}},
+    {"resnet 7x7", 2, 2, 64, 64, 1, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 0, {OCT_ACT_NONE, 0, 0}},
+    {"mr tail wide", 2, 1, 5, 13, 1, {9, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, {OCT_ACT_LEAKYRELU, 0.2f, 0}},
+    {"s3 dil2 phases", 2, 2, 3, 9, 1, {20, 23}, {3, 3}, {3, 3}, {2, 2}, {2, 1, 0, 2}, NULL, 1, {OCT_ACT_NONE, 0, 0}},
+    {"s2 k2 odd", 2, 1, 4, 17, 1, {11, 13}, {2, 2}, {2, 2}, {1, 1}, {0, 1, 1, 0}, NULL, 0, {OCT_ACT_CLIP, -0.3f, 0.4f}},
+    {"s2x1 k3x1", 2, 2, 6, 10, 1, {15, 4}, {3, 1}, {2, 1}, {1, 1}, {1, 0, 1, 0}, NULL, 1, {OCT_ACT_NONE, 0, 0}},
+    {"1d s2 wide", 1, 2, 7, 24, 1, {150}, {5}, {2}, {1}, {2, 2}, NULL, 1, {OCT_ACT_RELU, 0, 0}},
+    {"1x1 g2 s1", 2, 2, 8, 12, 2, {6, 11}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, NULL, 1, {OCT_ACT_NONE, 0, 0}},
+    /* small images: odd batches (the per-image split when pairs do not balance), groups, M tail */
+    {"7x7 g2 n11", 2, 11, 16, 64, 2, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, {OCT_ACT_RELU, 0, 0}},
+    {"s2 to 7x7 mtail", 2, 9, 8, 37, 1, {13, 13}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, NULL, 1, {OCT_ACT_NONE, 0, 0}},
+    {"3x5 n20", 2, 20, 4, 32, 1, {3, 5}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 0, {OCT_ACT_NONE, 0, 0}},
+    /* one image, enough work to share its items over the pool */
+    {"n1 over the pool", 2, 1, 32, 64, 1, {16, 17}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, {OCT_ACT_RELU, 0, 0}},
+    {"1d long rows", 1, 1, 3, 8, 1, {600}, {3}, {1}, {1}, {1, 1}, NULL, 1, {OCT_ACT_NONE, 0, 0}},
+    {"1d long s2", 1, 1, 3, 8, 1, {700}, {3}, {2}, {1}, {1, 1}, NULL, 0, {OCT_ACT_RELU, 0, 0}},
 };
 
 /* ---- ConvTranspose (2-D, groups) ------------------------------------------ */
@@ -434,7 +470,8 @@ int main(void)
         printf("level %s\n", oct_cpu_level_name(oct_cpu_level_get()));
         for (int p = 0; p < 2; p++) {
             oct_pool *pool = p ? pool2 : NULL;
-            for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) conv_test(&conv_cases[i], pool);
+            for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++)
+                for (int res = 0; res < 2; res++) conv_test(&conv_cases[i], res, pool);
             convt_test(pool);
             {
                 int64_t a[3] = {4, 7, 33}, b[2] = {33, 20}, o[3] = {4, 7, 20};
@@ -480,5 +517,7 @@ int main(void)
     }
     bad_inputs();
     oct_pool_free(pool2);
+    oct_conv_scratch_release();
+    oct_sgemm_scratch_release();
     TEST_DONE();
 }

@@ -1,12 +1,16 @@
 /* Conv (1-D, 2-D, 3-D), f32: groups, dilations, strides, pads, auto_pad,
- * kernel_shape from W, optional bias, fused activation.
+ * kernel_shape from W, optional bias, fused activation, fused residual sum
+ * (input 3, made by the residual-fusion pass: y = act(conv + bias + r)).
  *   depthwise (group == C == M): row kernels (backend/cpu/conv_dw*.c)
  *   otherwise one GEMM per (image, group), see oct_conv_algo in
- *   backend/cpu/conv.h (1x1 direct, flat / bounds-checked im2col written
- *   straight into packed panels, or the transposed product)
+ *   backend/cpu/conv.h (2-D on AVX-512: the direct flat product reading the
+ *   padded, stride-split image; else 1x1 direct, flat / bounds-checked im2col
+ *   written straight into packed panels, or the transposed product)
  * prepare() packs constant weights per group in the form the algorithm for
  * the model's input shape wants. Work is split over (image, group) pairs when
- * there are enough, else inside each GEMM. */
+ * there are enough (each thread keeps the same images from layer to layer,
+ * oct_conv_par_units), else inside each pair. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,18 +21,24 @@
 #include "ops/conv_attrs.h"
 #include "ops/op.h"
 
+/* How prepare() packed the weights. */
+enum { PACK_A = 0, PACK_NT = 1, PACK_DFLAT = 2 };
+
 typedef struct conv_state {
     int64_t G, Mg, Kg;
-    int nt;                    /* packed as W_g^T (B) for OCT_CONV_NT, else W_g (A) */
-    oct_sgemm_packed **packed; /* one per group */
+    int kind;                  /* PACK_*: W_g as A, W_g^T as B (OCT_CONV_NT), or dfw */
+    oct_sgemm_packed **packed; /* PACK_A / PACK_NT: one per group */
+    float *dfw;                /* PACK_DFLAT: oct_conv_dflat_pack_w */
 } conv_state;
+
+static int pack_kind(oct_conv_algo a) { return a == OCT_CONV_NT ? PACK_NT : a == OCT_CONV_DFLAT ? PACK_DFLAT : PACK_A; }
 
 static int is_depthwise(const oct_conv_geom *g) { return g->G == g->C && g->G == g->M && g->Cg == 1; }
 
 static oct_status conv_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
 {
-    OCT_TRY(oct_op_check_arity(n, in, 2, 3, 2));
-    for (int i = 0; i < n->n_in && i < 3; i++)
+    OCT_TRY(oct_op_check_arity(n, in, 2, 4, 2));
+    for (int i = 0; i < n->n_in && i < 4; i++)
         if (in[i] && in[i]->dtype != OCT_DT_F32) return oct_op_bad_dtype(n, in[i]->dtype);
     oct_conv_geom g;
     OCT_TRY(oct_conv_attrs_geom(n, in[0], in[1], 0, &g));
@@ -37,6 +47,12 @@ static oct_status conv_infer(const oct_node *n, const oct_tensor *const *in, oct
         return oct_err(OCT_E_SHAPE, "Conv: bias must have shape [%lld]", (long long)g.M);
     int64_t od[5] = {g.N, g.M};
     for (int i = 0; i < g.nsp; i++) od[2 + i] = g.out[3 - g.nsp + i];
+    const oct_tensor *R = n->n_in > 3 ? in[3] : NULL;
+    if (R) {
+        int same = R->rank == 2 + g.nsp;
+        for (int i = 0; same && i < 2 + g.nsp; i++) same = R->dims[i] == od[i];
+        if (!same) return oct_err(OCT_E_SHAPE, "Conv '%s': the fused sum must have the output's shape", n->name);
+    }
     return oct_out_shape(out[0], OCT_DT_F32, 2 + g.nsp, od);
 }
 
@@ -58,6 +74,7 @@ typedef struct dw_ctx {
     const float *x, *w, *bias;
     float *y;
     const oct_act *act;
+    const float *res;
 } dw_ctx;
 
 static void dw_unit(void *ctx, int64_t t)
@@ -65,8 +82,11 @@ static void dw_unit(void *ctx, int64_t t)
     dw_ctx *c = ctx;
     const oct_conv_geom *g = c->g;
     int64_t ch = t % g->C;
-    oct_conv_dw_channel(g, c->x + t * g->in_sp, c->w + ch * g->k_sp, c->bias ? c->bias[ch] : 0.f, c->act,
-                        c->y + t * g->out_sp);
+    static const oct_act none = {OCT_ACT_NONE, 0.f, 0.f};
+    float *y = c->y + t * g->out_sp;
+    oct_conv_dw_channel(g, c->x + t * g->in_sp, c->w + ch * g->k_sp, c->bias ? c->bias[ch] : 0.f,
+                        c->res ? &none : c->act, y);
+    if (c->res) oct_conv_add_res_act(y, c->res + t * g->out_sp, g->out_sp, c->act);
 }
 
 static oct_status conv_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
@@ -76,9 +96,10 @@ static oct_status conv_compute(const oct_node *n, const oct_tensor *const *in, o
     OCT_TRY(oct_conv_attrs_geom(n, in[0], in[1], 0, &g));
     oct_pool *pool = ex ? ex->pool : NULL;
     const oct_tensor *B = n->n_in > 2 ? in[2] : NULL;
+    const oct_tensor *R = n->n_in > 3 ? in[3] : NULL;
     if (g.N == 0 || g.M == 0 || g.out_sp == 0) return OCT_OK;
     if (is_depthwise(&g)) {
-        dw_ctx d = {&g, in[0]->data, in[1]->data, B ? B->data : NULL, out[0]->data, &n->act};
+        dw_ctx d = {&g, in[0]->data, in[1]->data, B ? B->data : NULL, out[0]->data, &n->act, R ? R->data : NULL};
         oct_par_units(pool, g.N * g.C, dw_unit, &d);
         return OCT_OK;
     }
@@ -92,17 +113,36 @@ static oct_status conv_compute(const oct_node *n, const oct_tensor *const *in, o
     job.bias = B ? B->data : NULL;
     job.y = out[0]->data;
     job.act = n->act;
+    job.res = R ? R->data : NULL;
     const conv_state *st = n->state;
-    if (st && st->G == g.G && st->Mg == g.Mg && st->Kg == g.Kg && st->nt == (job.algo == OCT_CONV_NT))
+    if (st && st->G == g.G && st->Mg == g.Mg && st->Kg == g.Kg && st->kind == pack_kind(job.algo)) {
         job.packed = st->packed;
+        job.dfw = st->dfw;
+    }
     OCT_TRY(oct_conv_job_prepare(&job));
     conv_ctx c = {&job, &g, OCT_OK};
     int64_t tasks = g.N * g.G;
-    if (tasks >= oct_pool_size(pool) && oct_pool_size(pool) > 1) {
-        oct_par_units(pool, tasks, conv_unit, &c);
+    const int T = oct_pool_size(pool);
+    /* batch order alternates from call to call (see oct_conv_par_units) */
+    static atomic_uint calls;
+    int rev = (int)(atomic_fetch_add(&calls, 1u) & 1u);
+    /* whole (image, group) pairs per thread when they balance; else each pair
+     * over the pool (the direct flat product splits its items, the GEMMs
+     * their panels) */
+    int per_pair = T > 1 && tasks >= T;
+    oct_pool *inner = pool;
+    if (job.algo == OCT_CONV_DFLAT) {
+        per_pair = T > 1 && (tasks % T == 0 || tasks >= 4 * T);
+        /* below a few million multiply-adds a pair is done before the pool
+         * would have handed out its items */
+        if ((double)g.Mg * (double)g.Kg * (double)g.out_sp < 4e6) inner = NULL;
+    }
+    if (per_pair) {
+        oct_conv_par_units(pool, tasks, rev, conv_unit, &c);
     } else {
         for (int64_t t = 0; t < tasks && c.status == OCT_OK; t++)
-            c.status = oct_conv_job_task(&job, t / g.G, t % g.G, pool);
+            c.status = job.algo == OCT_CONV_DFLAT && inner ? oct_conv_dflat_image_avx512(&job, t / g.G, t % g.G, inner)
+                                                            : oct_conv_job_task(&job, t / g.G, t % g.G, pool);
     }
     oct_conv_job_release(&job);
     return c.status;
@@ -115,6 +155,7 @@ static void conv_release(oct_node *n)
     if (st->packed)
         for (int64_t i = 0; i < st->G; i++) oct_sgemm_packed_free(st->packed[i]);
     free(st->packed);
+    free(st->dfw);
     free(st);
     n->state = NULL;
 }
@@ -147,20 +188,30 @@ static oct_status conv_prepare(oct_node *n, const oct_graph *gr)
         return OCT_OK; /* infer reports it */
     }
     if (is_depthwise(&g) || g.Mg == 0 || g.Kg == 0) return OCT_OK; /* depthwise uses W as is */
-    int nt = known && oct_conv_choose(&g, oct_cpu_level_get()) == OCT_CONV_NT;
+    int kind = known ? pack_kind(oct_conv_choose(&g, oct_cpu_level_get())) : PACK_A;
     conv_state *st = calloc(1, sizeof *st);
     if (!st) return oct_err(OCT_E_NOMEM, "Conv: out of memory");
     st->G = g.G;
     st->Mg = g.Mg;
     st->Kg = g.Kg;
-    st->nt = nt;
-    st->packed = calloc((size_t)g.G, sizeof *st->packed);
+    st->kind = kind;
     n->state = st;
+    const float *w = W->data;
+    if (kind == PACK_DFLAT) {
+        st->dfw = malloc((size_t)oct_conv_dflat_w_floats(&g) * sizeof(float));
+        if (!st->dfw) {
+            conv_release(n);
+            return oct_err(OCT_E_NOMEM, "Conv: out of memory");
+        }
+        oct_conv_dflat_pack_w(&g, w, st->dfw);
+        return OCT_OK;
+    }
+    int nt = kind == PACK_NT;
+    st->packed = calloc((size_t)g.G, sizeof *st->packed);
     if (!st->packed) {
         conv_release(n);
         return oct_err(OCT_E_NOMEM, "Conv: out of memory");
     }
-    const float *w = W->data;
     for (int64_t i = 0; i < g.G; i++) {
         const float *wg = w + i * g.Mg * g.Kg;
         st->packed[i] = nt ? oct_sgemm_pack_b(1, g.Kg, g.Mg, wg, g.Kg) : oct_sgemm_pack_a(0, g.Mg, g.Kg, wg, g.Kg);
@@ -178,4 +229,5 @@ const oct_op_impl oct_op_Conv = {
     .prepare = conv_prepare,
     .release = conv_release,
     .fusable_act = 1,
+    .fusable_sum = 3,
 };

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "backend/cpu/par.h"
 #include "backend/cpu/sgemm.h"
 #include "core/cpu.h"
 #include "core/pool.h"
@@ -89,10 +90,44 @@ typedef enum oct_conv_algo {
     OCT_CONV_DIRECT,
     OCT_CONV_FLAT,
     OCT_CONV_RUNS,
-    OCT_CONV_NT
+    OCT_CONV_NT,
+    OCT_CONV_DFLAT /* see below (AVX-512, 2-D) */
 } oct_conv_algo;
 
 oct_conv_algo oct_conv_choose(const oct_conv_geom *g, oct_cpu_level lvl);
+
+/* ---- direct flat convolution (conv_dflat*.c) -------------------------------
+ * 2-D, AVX-512. Per (image, group) the input is copied once into a source
+ *   S[ci][phase y][phase x][Hp][Wp]
+ * the padded image split into its stride phases (padded position (i * sy + a,
+ * j * sx + b) goes to phase (a, b), row i, column j; only the phases some tap
+ * uses are kept), so that every tap k = (ci, ky, kx) is a stride-1 window of
+ * S: output position (oy, ox), flat q = oy * Wp + ox, reads S[koff[k] + q].
+ * Y_g = W_g * B with B[k][q] = S[koff[k] + q] read straight from S by an
+ * 8 (channels) x 48 (positions) microkernel: no im2col. Columns ox >= OW are
+ * computed and dropped by the masked stores of the epilogue, which also adds
+ * bias, the fused residual sum and the activation. */
+#define OCT_CONV_DFLAT_MR 8
+#define OCT_CONV_DFLAT_NR 48
+
+typedef struct oct_conv_dflat_geom {
+    int64_t Hp, Wp;     /* phase image size */
+    int64_t na, nb;     /* phases kept along y and x */
+    int64_t nq;         /* flat positions computed: (OH - 1) * Wp + OW */
+    int64_t src_floats; /* S plus slack for the widest junk read */
+    int64_t *pa, *pb;   /* the kept phases (na, nb entries; in koff's allocation) */
+    int direct;         /* S is the input itself (1x1, stride 1, no padding) */
+} oct_conv_dflat_geom;
+
+/* This thread's source buffer (64-byte aligned, grows; NULL if out of
+ * memory); freed at thread exit or by oct_conv_scratch_release. */
+float *oct_conv_dflat_scratch(size_t n_floats);
+void oct_conv_scratch_release(void);
+/* Fraction of the computed flat positions that are output positions. */
+double oct_conv_dflat_useful(const oct_conv_geom *g);
+/* Packed weights: per group, per 8-row tile, [Kg][8] (rows >= Mg zero). */
+int64_t oct_conv_dflat_w_floats(const oct_conv_geom *g);
+void oct_conv_dflat_pack_w(const oct_conv_geom *g, const float *w, float *dst);
 
 typedef struct oct_conv_job {
     const oct_conv_geom *g;
@@ -104,13 +139,38 @@ typedef struct oct_conv_job {
      * W_g^T packed as B (K x M) for NT; NULL: W is packed per call */
     oct_sgemm_packed *const *packed;
     oct_act act;
-    int64_t *koff; /* FLAT / NT: offset of each k in the padded image (owned) */
+    /* optional fused residual sum (same shape as y): y = act(conv + bias + res) */
+    const float *res;
+    int64_t *koff; /* FLAT / NT / DFLAT: offset of each k in the padded image (owned) */
+    /* DFLAT: weights packed by oct_conv_dflat_pack_w (NULL: packed per call) */
+    const float *dfw;
+    float *dfw_own;
+    oct_conv_dflat_geom df;
 } oct_conv_job;
 
-/* Fill the derived fields (koff). OCT_E_NOMEM on allocation failure. */
+/* Run fn(ctx, u) for u in [0, n) over the pool (may be NULL). Thread tid owns
+ * the home range [tid * n / T, (tid + 1) * n / T), walks it forwards (or
+ * backwards: rev) and then steals from the far end of the other ranges. The
+ * same images stay on the same core from layer to layer, and alternating the
+ * direction starts a layer with the images the previous one wrote last, still
+ * in this core's L2. */
+void oct_conv_par_units(oct_pool *pool, int64_t n, int rev, oct_unit_fn fn, void *ctx);
+
+/* y[i] = act(y[i] + r[i]) (a fused residual sum after a pass without act). */
+void oct_conv_add_res_act(float *restrict y, const float *restrict r, int64_t n, const oct_act *act);
+
+/* Fill the derived fields (koff; DFLAT: geometry, weights if dfw is NULL).
+ * OCT_E_NOMEM on allocation failure. */
 oct_status oct_conv_job_prepare(oct_conv_job *j);
 void oct_conv_job_release(oct_conv_job *j);
 /* One (image n, group gi) of the job; pool may be NULL. */
 oct_status oct_conv_job_task(const oct_conv_job *j, int64_t n, int64_t gi, oct_pool *pool);
+
+/* DFLAT parts of the above: fill koff and df; one (image, group). */
+oct_status oct_conv_dflat_prepare(oct_conv_job *j);
+oct_status oct_conv_dflat_task_avx512(const oct_conv_job *j, int64_t n, int64_t gi);
+/* One (image, group) over the pool: the source is built once, then the
+ * (position panel, channel tile) items are shared out (small batches). */
+oct_status oct_conv_dflat_image_avx512(const oct_conv_job *j, int64_t n, int64_t gi, oct_pool *pool);
 
 #endif

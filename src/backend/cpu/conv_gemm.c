@@ -10,7 +10,20 @@ oct_conv_algo oct_conv_choose(const oct_conv_geom *g, oct_cpu_level lvl)
 {
     int nopad = 1;
     for (int i = 0; i < 3; i++) nopad &= g->pb[i] == 0 && g->pe[i] == 0;
-    if (g->k_sp == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 && nopad) return OCT_CONV_DIRECT;
+    int direct = g->k_sp == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 && nopad;
+    int two_d = g->in[0] == 1 && g->k[0] == 1 && g->out[0] == 1 && g->pb[0] == 0 && g->pe[0] == 0;
+    if (lvl == OCT_CPU_AVX512 && two_d && g->out_sp > 0) {
+        /* padded tile work of the direct flat product against the GEMMs' */
+        int mr, nr;
+        oct_sgemm_tile(&mr, &nr);
+        double useful = oct_conv_dflat_useful(g);
+        double cost_df = useful > 0 ? (double)round_up(g->Mg, OCT_CONV_DFLAT_MR) * (double)g->out_sp / useful : 1e300;
+        double cost_gemm = (double)round_up(g->Mg, mr) * (double)round_up(g->out_sp, nr);
+        double cost_t = (double)round_up(g->out_sp, mr) * (double)round_up(g->Mg, nr);
+        if (cost_t < cost_gemm) cost_gemm = cost_t;
+        if (cost_df <= 1.25 * cost_gemm) return OCT_CONV_DFLAT;
+    }
+    if (direct) return OCT_CONV_DIRECT;
     int64_t pw = g->in[2] + g->pb[2] + g->pe[2];
     int flat_ok = g->in[0] == 1 && g->out[0] == 1 && g->k[0] == 1 && g->s[1] == 1 && g->s[2] == 1;
     /* flat unless the extra padded-width columns outweigh the cheaper im2col
@@ -32,6 +45,20 @@ oct_conv_algo oct_conv_choose(const oct_conv_geom *g, oct_cpu_level lvl)
 oct_status oct_conv_job_prepare(oct_conv_job *j)
 {
     j->koff = NULL;
+    j->dfw_own = NULL;
+    if (j->algo == OCT_CONV_DFLAT) {
+        OCT_TRY(oct_conv_dflat_prepare(j));
+        if (!j->dfw) {
+            j->dfw_own = malloc((size_t)oct_conv_dflat_w_floats(j->g) * sizeof(float));
+            if (!j->dfw_own) {
+                oct_conv_job_release(j);
+                return oct_err(OCT_E_NOMEM, "Conv: out of memory");
+            }
+            oct_conv_dflat_pack_w(j->g, j->w, j->dfw_own);
+            j->dfw = j->dfw_own;
+        }
+        return OCT_OK;
+    }
     if (j->algo != OCT_CONV_FLAT && j->algo != OCT_CONV_NT) return OCT_OK;
     const oct_conv_geom *g = j->g;
     const int64_t PD = g->in[0] + g->pb[0] + g->pe[0], PH = g->in[1] + g->pb[1] + g->pe[1];
@@ -51,9 +78,60 @@ void oct_conv_job_release(oct_conv_job *j)
 {
     free(j->koff);
     j->koff = NULL;
+    free(j->dfw_own);
+    j->dfw_own = NULL;
 }
 
+/* one simple loop per activation, vectorized by the compiler (gcc's -O2 does
+ * not vectorize loops that need a remainder) */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize")))
+#endif
+void oct_conv_add_res_act(float *restrict y, const float *restrict r, int64_t n, const oct_act *act)
+{
+    const float lo = act->alpha, hi = act->beta;
+    switch (act->kind) {
+    case OCT_ACT_RELU:
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] + r[i];
+            y[i] = v > 0.f ? v : 0.f;
+        }
+        break;
+    case OCT_ACT_CLIP:
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] + r[i];
+            v = v < lo ? lo : v;
+            y[i] = v > hi ? hi : v;
+        }
+        break;
+    case OCT_ACT_LEAKYRELU:
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] + r[i];
+            y[i] = v < 0.f ? lo * v : v;
+        }
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++) y[i] += r[i];
+        break;
+    }
+}
+
+static oct_status gemm_task(const oct_conv_job *j, int64_t n, int64_t gi, oct_pool *pool);
+
 oct_status oct_conv_job_task(const oct_conv_job *j, int64_t n, int64_t gi, oct_pool *pool)
+{
+    if (j->algo == OCT_CONV_DFLAT) return oct_conv_dflat_task_avx512(j, n, gi);
+    OCT_TRY(gemm_task(j, n, gi, pool));
+    if (j->res) {
+        const oct_conv_geom *g = j->g;
+        int64_t off = (n * g->M + gi * g->Mg) * g->out_sp;
+        oct_conv_add_res_act(j->y + off, j->res + off, g->Mg * g->out_sp, &j->act);
+    }
+    return OCT_OK;
+}
+
+/* The GEMM algorithms; with a residual sum the activation waits for it. */
+static oct_status gemm_task(const oct_conv_job *j, int64_t n, int64_t gi, oct_pool *pool)
 {
     const oct_conv_geom *g = j->g;
     const float *x = j->x + (n * g->C + gi * g->Cg) * g->in_sp;
@@ -64,7 +142,7 @@ oct_status oct_conv_job_task(const oct_conv_job *j, int64_t n, int64_t gi, oct_p
     oct_sgemm_args a;
     oct_sgemm_args_init(&a);
     a.K = g->Kg;
-    a.act = j->act;
+    if (!j->res) a.act = j->act;
     oct_conv_geom gp;
     oct_im2col_ctx ic = {g, x};
     oct_conv_flat_ctx fc = {NULL, j->koff};
