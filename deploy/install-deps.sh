@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs every system package octet's build, tests and server need (Debian 12 /
 # Ubuntu). Idempotent: packages already present are skipped by apt.
-# Usage: sudo deploy/install-deps.sh [--runtime-only]
+# Usage: sudo deploy/install-deps.sh [--runtime-only | --dev]
+#   (default)       build + test dependencies (what `make test` and CI need)
+#   --runtime-only  just the shared libraries the octet binary links
+#   --dev           also the tools for retraining the bundled models and running the
+#                   benchmarks against their peers (PyTorch, ONNX, OpenBLAS, wrk, valgrind)
 set -euo pipefail
 
 build_pkgs=(
@@ -14,14 +18,20 @@ runtime_pkgs=(
   libprotobuf-c1 zlib1g libjansson4 libmicrohttpd12 ocl-icd-libopencl1
 )
 test_pkgs=(
-  libonnx-testdata dataset-fashion-mnist pocl-opencl-icd clinfo
-  python3 python3-numpy python3-onnx python3-torch wrk valgrind
+  libonnx-testdata dataset-fashion-mnist
+)
+dev_pkgs=(
+  python3 python3-numpy python3-onnx python3-torch libopenblas0-pthread
+  pocl-opencl-icd clinfo wrk valgrind
 )
 
 pkgs=("${runtime_pkgs[@]}")
-if [ "${1:-}" != "--runtime-only" ]; then
-  pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}")
-fi
+case "${1:-}" in
+  --runtime-only) ;;
+  --dev) pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${dev_pkgs[@]}") ;;
+  "") pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [--runtime-only | --dev]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
