@@ -9,93 +9,32 @@
 
 #include "backend/cpu/par.h"
 #include "backend/cpu/sgemm.h"
+#include "ops/matmul_geom.h"
 #include "ops/op.h"
-
-typedef struct mm_geom {
-    int64_t M, N, K;
-    int out_rank;
-    int64_t out[OCT_MAX_RANK];
-    int nb;                        /* batch rank of the output */
-    int64_t bdims[OCT_MAX_RANK];   /* output batch dims */
-    int64_t sa[OCT_MAX_RANK], sb[OCT_MAX_RANK]; /* batch strides (elements, 0 = broadcast) */
-    int64_t batch;                 /* product of bdims */
-    int b_flat;                    /* B has no batch (all dims 1): fold A's batch into M */
-} mm_geom;
-
-static oct_status mm_geometry(const oct_tensor *A, const oct_tensor *B, mm_geom *g)
-{
-    memset(g, 0, sizeof *g);
-    int ra = A->rank, rb = B->rank;
-    if (ra < 1 || rb < 1) return oct_err(OCT_E_SHAPE, "MatMul: operands must have rank >= 1");
-    g->M = ra == 1 ? 1 : A->dims[ra - 2];
-    g->K = A->dims[ra - 1];
-    int64_t kb = rb == 1 ? B->dims[0] : B->dims[rb - 2];
-    g->N = rb == 1 ? 1 : B->dims[rb - 1];
-    if (g->K != kb)
-        return oct_err(OCT_E_SHAPE, "MatMul: inner dimensions differ (%lld vs %lld)", (long long)g->K,
-                       (long long)kb);
-    int na = ra > 2 ? ra - 2 : 0, nbb = rb > 2 ? rb - 2 : 0;
-    g->nb = na > nbb ? na : nbb;
-    int64_t stride_a = g->M * g->K, stride_b = g->K * g->N;
-    g->batch = 1;
-    g->b_flat = 1;
-    for (int i = g->nb - 1; i >= 0; i--) {
-        int ia = i - (g->nb - na), ib = i - (g->nb - nbb);
-        int64_t da = ia >= 0 ? A->dims[ia] : 1, db = ib >= 0 ? B->dims[ib] : 1;
-        if (da != db && da != 1 && db != 1)
-            return oct_err(OCT_E_SHAPE, "MatMul: batch dimensions %lld and %lld do not broadcast",
-                           (long long)da, (long long)db);
-        g->bdims[i] = da > db ? da : db;
-        if (da == 0 || db == 0) g->bdims[i] = 0;
-        g->sa[i] = da == 1 ? 0 : stride_a;
-        g->sb[i] = db == 1 ? 0 : stride_b;
-        if (db != 1) g->b_flat = 0;
-        stride_a *= da;
-        stride_b *= db;
-        g->batch *= g->bdims[i];
-    }
-    int r = 0;
-    for (int i = 0; i < g->nb; i++) g->out[r++] = g->bdims[i];
-    if (ra > 1) g->out[r++] = g->M;
-    if (rb > 1) g->out[r++] = g->N;
-    g->out_rank = r;
-    return OCT_OK;
-}
 
 static oct_status mm_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
 {
     OCT_TRY(oct_op_check_arity(n, in, 2, 2, 2));
     for (int i = 0; i < 2; i++)
         if (in[i]->dtype != OCT_DT_F32) return oct_op_bad_dtype(n, in[i]->dtype);
-    mm_geom g;
-    OCT_TRY(mm_geometry(in[0], in[1], &g));
+    oct_mm_geom g;
+    OCT_TRY(oct_mm_geometry("MatMul", in[0], in[1], &g));
     return oct_out_shape(out[0], OCT_DT_F32, g.out_rank, g.out);
 }
 
 typedef struct mm_batch_ctx {
-    const mm_geom *g;
+    const oct_mm_geom *g;
     const float *A, *B;
     float *C;
     const oct_act *act;
     oct_status st;
 } mm_batch_ctx;
 
-static void mm_batch_offsets(const mm_geom *g, int64_t idx, int64_t *oa, int64_t *ob)
-{
-    *oa = *ob = 0;
-    for (int i = g->nb - 1; i >= 0; i--) {
-        int64_t c = idx % g->bdims[i];
-        idx /= g->bdims[i];
-        *oa += c * g->sa[i];
-        *ob += c * g->sb[i];
-    }
-}
-
 static oct_status mm_one(const mm_batch_ctx *c, int64_t idx, oct_pool *pool)
 {
-    const mm_geom *g = c->g;
+    const oct_mm_geom *g = c->g;
     int64_t oa, ob;
-    mm_batch_offsets(g, idx, &oa, &ob);
+    oct_mm_batch_offsets(g, idx, &oa, &ob);
     oct_sgemm_args a;
     oct_sgemm_args_init(&a);
     a.M = g->M;
@@ -121,8 +60,8 @@ static void mm_batch_unit(void *ctx, int64_t i)
 static oct_status mm_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
                              const oct_exec *ex)
 {
-    mm_geom g;
-    OCT_TRY(mm_geometry(in[0], in[1], &g));
+    oct_mm_geom g;
+    OCT_TRY(oct_mm_geometry("MatMul", in[0], in[1], &g));
     oct_pool *pool = ex ? ex->pool : NULL;
     if (g.batch == 0 || g.M == 0 || g.N == 0) return OCT_OK;
     if (g.b_flat) {

@@ -10,14 +10,14 @@
 
 static int is_q8(oct_dtype t) { return t == OCT_DT_U8 || t == OCT_DT_I8; }
 
-static oct_status mmi_check(const oct_node *n, const oct_tensor *const *in, oct_qmm_geom *g, int64_t *nza,
+static oct_status mmi_check(const oct_node *n, const oct_tensor *const *in, oct_mm_geom *g, int64_t *nza,
                             int64_t *nzb)
 {
     OCT_TRY(oct_op_check_arity(n, in, 2, 4, 2));
     const oct_tensor *A = in[0], *B = in[1], *za = oct_quant_in(n, in, 2), *zb = oct_quant_in(n, in, 3);
     if (!is_q8(A->dtype)) return oct_op_bad_dtype(n, A->dtype);
     if (!is_q8(B->dtype)) return oct_op_bad_dtype(n, B->dtype);
-    OCT_TRY(oct_qmm_geometry(n->op_type, A, B, g));
+    OCT_TRY(oct_mm_geometry(n->op_type, A, B, g));
     *nza = *nzb = 1;
     if (za) {
         if (za->dtype != A->dtype)
@@ -36,7 +36,7 @@ static oct_status mmi_check(const oct_node *n, const oct_tensor *const *in, oct_
 
 static oct_status mmi_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
 {
-    oct_qmm_geom g;
+    oct_mm_geom g;
     int64_t nza, nzb;
     OCT_TRY(mmi_check(n, in, &g, &nza, &nzb));
     return oct_out_shape(out[0], OCT_DT_I32, g.out_rank, g.out);
@@ -45,7 +45,7 @@ static oct_status mmi_infer(const oct_node *n, const oct_tensor *const *in, oct_
 static oct_status mmi_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
                               const oct_exec *ex)
 {
-    oct_qmm_geom g;
+    oct_mm_geom g;
     int64_t nza, nzb;
     OCT_TRY(mmi_check(n, in, &g, &nza, &nzb));
     int32_t *za = malloc((size_t)nza * sizeof *za), *zb = malloc((size_t)nzb * sizeof *zb);

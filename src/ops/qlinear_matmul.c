@@ -27,7 +27,7 @@ static oct_status qmm_check_zp(const oct_node *n, const char *what, const oct_te
     return OCT_OK;
 }
 
-static oct_status qlmm_check(const oct_node *n, const oct_tensor *const *in, oct_qmm_geom *g, int64_t *nb)
+static oct_status qlmm_check(const oct_node *n, const oct_tensor *const *in, oct_mm_geom *g, int64_t *nb)
 {
     OCT_TRY(oct_op_check_arity(n, in, 8, 8, 8));
     const oct_tensor *a = in[0], *as = in[1], *az = in[2], *b = in[3], *bs = in[4], *bz = in[5], *ys = in[6],
@@ -40,7 +40,7 @@ static oct_status qlmm_check(const oct_node *n, const oct_tensor *const *in, oct
     OCT_TRY(qmm_check_scale(n, "y_scale", ys));
     OCT_TRY(qmm_check_zp(n, "a_zero_point", az, a));
     OCT_TRY(qmm_check_zp(n, "b_zero_point", bz, b));
-    OCT_TRY(oct_qmm_geometry(n->op_type, a, b, g));
+    OCT_TRY(oct_mm_geometry(n->op_type, a, b, g));
     int64_t c1, c2;
     OCT_TRY(oct_qmm_param_count(n, "a_scale", as, a, 0, g, &c1));
     OCT_TRY(oct_qmm_param_count(n, "a_zero_point", az, a, 0, g, &c2));
@@ -57,7 +57,7 @@ static oct_status qlmm_check(const oct_node *n, const oct_tensor *const *in, oct
 
 static oct_status qlmm_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
 {
-    oct_qmm_geom g;
+    oct_mm_geom g;
     int64_t nb;
     OCT_TRY(qlmm_check(n, in, &g, &nb));
     return oct_out_shape(out[0], in[7]->dtype, g.out_rank, g.out);
@@ -66,7 +66,7 @@ static oct_status qlmm_infer(const oct_node *n, const oct_tensor *const *in, oct
 static oct_status qlmm_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
                                const oct_exec *ex)
 {
-    oct_qmm_geom g;
+    oct_mm_geom g;
     int64_t nb;
     OCT_TRY(qlmm_check(n, in, &g, &nb));
     int32_t za, zo, *zb = malloc((size_t)nb * sizeof *zb);

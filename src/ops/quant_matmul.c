@@ -19,47 +19,8 @@
 
 #define QMM_MAX_K ((int64_t)1 << 24) /* the integer GEMM's limit */
 
-oct_status oct_qmm_geometry(const char *op, const oct_tensor *A, const oct_tensor *B, oct_qmm_geom *g)
-{
-    memset(g, 0, sizeof *g);
-    int ra = A->rank, rb = B->rank;
-    if (ra < 1 || rb < 1) return oct_err(OCT_E_SHAPE, "%s: operands must have rank >= 1", op);
-    g->M = ra == 1 ? 1 : A->dims[ra - 2];
-    g->K = A->dims[ra - 1];
-    int64_t kb = rb == 1 ? B->dims[0] : B->dims[rb - 2];
-    g->N = rb == 1 ? 1 : B->dims[rb - 1];
-    if (g->K != kb)
-        return oct_err(OCT_E_SHAPE, "%s: inner dimensions differ (%lld vs %lld)", op, (long long)g->K, (long long)kb);
-    int na = ra > 2 ? ra - 2 : 0, nbb = rb > 2 ? rb - 2 : 0;
-    g->nb = na > nbb ? na : nbb;
-    int64_t stride_a = g->M * g->K, stride_b = g->K * g->N;
-    g->batch = 1;
-    g->b_flat = 1;
-    for (int i = g->nb - 1; i >= 0; i--) {
-        int ia = i - (g->nb - na), ib = i - (g->nb - nbb);
-        int64_t da = ia >= 0 ? A->dims[ia] : 1, db = ib >= 0 ? B->dims[ib] : 1;
-        if (da != db && da != 1 && db != 1)
-            return oct_err(OCT_E_SHAPE, "%s: batch dimensions %lld and %lld do not broadcast", op, (long long)da,
-                           (long long)db);
-        g->bdims[i] = da > db ? da : db;
-        if (da == 0 || db == 0) g->bdims[i] = 0;
-        g->sa[i] = da == 1 ? 0 : stride_a;
-        g->sb[i] = db == 1 ? 0 : stride_b;
-        if (db != 1) g->b_flat = 0;
-        stride_a *= da;
-        stride_b *= db;
-        g->batch *= g->bdims[i];
-    }
-    int r = 0;
-    for (int i = 0; i < g->nb; i++) g->out[r++] = g->bdims[i];
-    if (ra > 1) g->out[r++] = g->M;
-    if (rb > 1) g->out[r++] = g->N;
-    g->out_rank = r;
-    return OCT_OK;
-}
-
 oct_status oct_qmm_param_count(const oct_node *n, const char *what, const oct_tensor *t, const oct_tensor *x,
-                               int is_b, const oct_qmm_geom *g, int64_t *count)
+                               int is_b, const oct_mm_geom *g, int64_t *count)
 {
     int64_t cnt = oct_tensor_numel(t), len = is_b ? g->N : g->M;
     *count = 1;
@@ -147,17 +108,6 @@ oct_status oct_qmm_prepare(oct_node *n, const oct_graph *g, int b_in, int bzp_in
 
 /* ---- run ------------------------------------------------------------------------------ */
 
-static void batch_offsets(const oct_qmm_geom *g, int64_t idx, int64_t *oa, int64_t *ob)
-{
-    *oa = *ob = 0;
-    for (int i = g->nb - 1; i >= 0; i--) {
-        int64_t c = idx % g->bdims[i];
-        idx /= g->bdims[i];
-        *oa += c * g->sa[i];
-        *ob += c * g->sb[i];
-    }
-}
-
 /* Output row from the int32 accumulators. */
 static void finish_row(const oct_qmm_job *j, const uint32_t *acc, int64_t row)
 {
@@ -186,7 +136,7 @@ static void generic_rows(void *ctx_, int64_t r0, int64_t r1, int tid)
     (void)tid;
     generic_ctx *ctx = ctx_;
     const oct_qmm_job *j = ctx->j;
-    const oct_qmm_geom *g = j->g;
+    const oct_mm_geom *g = j->g;
     int64_t M = g->M, N = g->N, K = g->K;
     uint32_t *acc = malloc((size_t)(N ? N : 1) * sizeof *acc);
     int32_t *bz = malloc((size_t)(N ? N : 1) * sizeof *bz);
@@ -199,7 +149,7 @@ static void generic_rows(void *ctx_, int64_t r0, int64_t r1, int tid)
     for (int64_t c = 0; c < N; c++) bz[c] = j->zb[j->nzb == 1 ? 0 : c];
     for (int64_t row = r0; row < r1; row++) {
         int64_t idx = row / M, m = row % M, oa, ob;
-        batch_offsets(g, idx, &oa, &ob);
+        oct_mm_batch_offsets(g, idx, &oa, &ob);
         int32_t za = j->za[j->nza == 1 ? 0 : m];
         memset(acc, 0, (size_t)N * sizeof *acc);
         for (int64_t k = 0; k < K; k++) {
@@ -222,7 +172,7 @@ static void generic_rows(void *ctx_, int64_t r0, int64_t r1, int tid)
 
 static oct_status run_generic(const oct_qmm_job *j, oct_pool *pool)
 {
-    const oct_qmm_geom *g = j->g;
+    const oct_mm_geom *g = j->g;
     int64_t rows = g->batch * g->M;
     double work = (double)rows * (double)g->N * (double)(g->K ? g->K : 1);
     generic_ctx ctx;
@@ -239,7 +189,7 @@ static oct_status run_generic(const oct_qmm_job *j, oct_pool *pool)
 static oct_status gemm_block(const oct_qmm_job *j, const uint8_t *A, int64_t lda, int64_t K, const int8_t *B8,
                              const oct_qgemm_packed *pb, int64_t rows, void *C, oct_pool *pool)
 {
-    const oct_qmm_geom *g = j->g;
+    const oct_mm_geom *g = j->g;
     oct_qgemm_args a;
     oct_qgemm_args_init(&a, j->ydt == OCT_DT_I32 ? OCT_QGEMM_OUT_S32 : OCT_QGEMM_OUT_F32);
     a.M = rows;
@@ -300,7 +250,7 @@ static oct_status gemm_rows(const oct_qmm_job *j, const gemm_scratch *w, const u
 static oct_status run_gemm(const oct_qmm_job *j, const int8_t *B8, const oct_qgemm_packed *pb, int split,
                            oct_pool *pool)
 {
-    const oct_qmm_geom *g = j->g;
+    const oct_mm_geom *g = j->g;
     size_t ysz = oct_dtype_size(j->ydt);
     int64_t rows = g->b_flat ? g->batch * g->M : g->M;
     gemm_scratch w = {split, 0, NULL, NULL};
@@ -318,7 +268,7 @@ static oct_status run_gemm(const oct_qmm_job *j, const int8_t *B8, const oct_qge
     } else {
         for (int64_t idx = 0; idx < g->batch && s == OCT_OK; idx++) {
             int64_t oa, ob;
-            batch_offsets(g, idx, &oa, &ob);
+            oct_mm_batch_offsets(g, idx, &oa, &ob);
             s = gemm_rows(j, &w, (const uint8_t *)j->A + oa, B8 + split * ob, NULL, g->M,
                           (char *)j->Y + (size_t)(idx * g->M * g->N) * ysz, pool);
         }
@@ -330,7 +280,7 @@ static oct_status run_gemm(const oct_qmm_job *j, const int8_t *B8, const oct_qge
 
 oct_status oct_qmm_run(const oct_qmm_job *j, oct_pool *pool)
 {
-    const oct_qmm_geom *g = j->g;
+    const oct_mm_geom *g = j->g;
     if (g->batch == 0 || g->M == 0 || g->N == 0) return OCT_OK;
     oct_quant_algo algo = oct_quant_algo_get();
     if (algo == OCT_QUANT_GENERIC || j->nza != 1 || g->K > QMM_MAX_K) return run_generic(j, pool);

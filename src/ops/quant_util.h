@@ -30,6 +30,7 @@
 
 #include "backend/cpu/conv.h"
 #include "backend/cpu/qgemm.h"
+#include "ops/matmul_geom.h"
 #include "ops/op.h"
 
 /* ---- rounding ---------------------------------------------------------- */
@@ -114,24 +115,12 @@ int8_t *oct_quant_weights_s8(const void *w, oct_dtype wdt, int64_t nmat, int64_t
 
 /* ---- integer MatMul engine (quant_matmul.c) -------------------------------- */
 
-typedef struct oct_qmm_geom {
-    int64_t M, N, K;
-    int out_rank;
-    int64_t out[OCT_MAX_RANK];
-    int nb;                                     /* batch rank of the output */
-    int64_t bdims[OCT_MAX_RANK];
-    int64_t sa[OCT_MAX_RANK], sb[OCT_MAX_RANK]; /* batch strides (0: broadcast) */
-    int64_t batch;
-    int b_flat;                                 /* B has no batch: fold A's batch into M */
-} oct_qmm_geom;
-
-oct_status oct_qmm_geometry(const char *op, const oct_tensor *A, const oct_tensor *B, oct_qmm_geom *g);
 
 /* Per-row zero point of A / per-column of B: the count (1, or M / N) of the
  * shapes numpy.matmul-style ops allow (scalar, [1], [M] or [..., M, 1] with
  * leading 1s; [N] or [..., 1, N]). OCT_E_UNSUPPORTED for per-batch shapes. */
 oct_status oct_qmm_param_count(const oct_node *n, const char *what, const oct_tensor *t, const oct_tensor *x,
-                               int is_b, const oct_qmm_geom *g, int64_t *count);
+                               int is_b, const oct_mm_geom *g, int64_t *count);
 
 /* B prepared once (constant B without batch dims and constant zero point):
  * B - zb as int8 packed for the integer GEMM. */
@@ -145,7 +134,7 @@ oct_status oct_qmm_prepare(oct_node *n, const oct_graph *g, int b_in, int bzp_in
 void oct_qmm_prep_free(oct_qmm_prep *p);
 
 typedef struct oct_qmm_job {
-    const oct_qmm_geom *g;
+    const oct_mm_geom *g;
     const void *A;
     oct_dtype adt;
     const int32_t *za; /* nza values: 1 or M */
