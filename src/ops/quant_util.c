@@ -142,3 +142,44 @@ int8_t *oct_quant_weights_s8(const void *w, oct_dtype wdt, int64_t nmat, int64_t
             }
     return d;
 }
+
+oct_status oct_quant_axis_view_of(const oct_node *n, const oct_tensor *x, const oct_tensor *s, const oct_tensor *z,
+                                  const char *sname, const char *zname, oct_quant_axis_view *v)
+{
+    int axis = 0;
+    int64_t len = 0, cs, cz = 1;
+    if (n->opset >= 13 && oct_tensor_numel(s) != 1) { /* per axis: the axis must be valid */
+        OCT_TRY(oct_axis_norm(oct_attr_int(n, "axis", 1), x->rank, &axis));
+        len = x->dims[axis];
+    }
+    OCT_TRY(oct_quant_param_count(n, sname, s, len, &cs));
+    if (z) OCT_TRY(oct_quant_param_count(n, zname, z, len, &cz));
+    if (z && cz != cs)
+        return oct_err(OCT_E_SHAPE, "%s: %s and %s have different shapes", n->op_type, sname, zname);
+    v->outer = v->inner = v->len = 1;
+    if (cs == 1) {
+        v->inner = oct_tensor_numel(x);
+    } else {
+        v->len = len;
+        for (int i = 0; i < axis; i++) v->outer *= x->dims[i];
+        for (int i = axis + 1; i < x->rank; i++) v->inner *= x->dims[i];
+    }
+    return OCT_OK;
+}
+
+oct_status oct_quant_load_params(const oct_node *n, const oct_tensor *s, const oct_tensor *z, int64_t len,
+                                 float **scale, int32_t **zp)
+{
+    *scale = malloc((size_t)len * sizeof **scale);
+    *zp = malloc((size_t)len * sizeof **zp);
+    if (!*scale || !*zp) {
+        free(*scale);
+        free(*zp);
+        *scale = NULL;
+        *zp = NULL;
+        return oct_err(OCT_E_NOMEM, "%s: out of memory", n->op_type);
+    }
+    oct_quant_read_scale(s, len, *scale);
+    oct_quant_read_zp(z, len, *zp);
+    return OCT_OK;
+}

@@ -81,6 +81,18 @@ oct_status oct_quant_check_zp_dtype(const oct_node *n, const char *what, const o
 void oct_quant_read_zp(const oct_tensor *t, int64_t count, int32_t *dst);
 void oct_quant_read_scale(const oct_tensor *t, int64_t count, float *dst);
 
+/* Quantize/DequantizeLinear's view of x: per tensor (len 1, inner = all of x) or
+ * per axis (opset 13+, `axis` attribute): x as [outer, len, inner]. Checks the
+ * scale / zero point (named sname / zname in messages) against it. */
+typedef struct oct_quant_axis_view {
+    int64_t outer, len, inner;
+} oct_quant_axis_view;
+oct_status oct_quant_axis_view_of(const oct_node *n, const oct_tensor *x, const oct_tensor *s, const oct_tensor *z,
+                                  const char *sname, const char *zname, oct_quant_axis_view *v);
+/* The `len` scales and zero points (0 when z is NULL) as new arrays (free both). */
+oct_status oct_quant_load_params(const oct_node *n, const oct_tensor *s, const oct_tensor *z, int64_t len,
+                                 float **scale, int32_t **zp);
+
 /* Value i of an 8-bit quantized buffer (u8 or i8 by dt) as int32. */
 static inline int32_t oct_quant_at(const void *p, oct_dtype dt, int64_t i)
 {

@@ -37,26 +37,11 @@ static oct_status ql_view_of(const oct_node *n, const oct_tensor *const *in, ql_
             return oct_err(OCT_E_INVALID, "%s: output_dtype differs from the zero point's dtype", n->op_type);
         v->ydt = (oct_dtype)odt;
     }
-    int axis = 0;
-    int64_t len = 0, cs, cz = 1;
-    if (n->opset >= 13 && oct_tensor_numel(s) != 1) { /* per axis: the axis must be valid */
-        OCT_TRY(oct_axis_norm(oct_attr_int(n, "axis", 1), x->rank, &axis));
-        len = x->dims[axis];
-    }
-    OCT_TRY(oct_quant_param_count(n, "y_scale", s, len, &cs));
-    if (z) OCT_TRY(oct_quant_param_count(n, "y_zero_point", z, len, &cz));
-    if (z && cz != cs)
-        return oct_err(OCT_E_SHAPE, "%s: y_scale and y_zero_point have different shapes", n->op_type);
-    v->outer = 1;
-    v->inner = 1;
-    v->len = 1;
-    if (cs == 1) {
-        v->inner = oct_tensor_numel(x);
-    } else {
-        v->len = len;
-        for (int i = 0; i < axis; i++) v->outer *= x->dims[i];
-        for (int i = axis + 1; i < x->rank; i++) v->inner *= x->dims[i];
-    }
+    oct_quant_axis_view v3;
+    OCT_TRY(oct_quant_axis_view_of(n, x, s, z, "y_scale", "y_zero_point", &v3));
+    v->outer = v3.outer;
+    v->len = v3.len;
+    v->inner = v3.inner;
     return OCT_OK;
 }
 
@@ -111,15 +96,9 @@ static oct_status ql_compute(const oct_node *n, const oct_tensor *const *in, oct
 {
     ql_view v;
     OCT_TRY(ql_view_of(n, in, &v));
-    float *scale = malloc((size_t)v.len * sizeof *scale);
-    int32_t *zp = malloc((size_t)v.len * sizeof *zp);
-    if (!scale || !zp) {
-        free(scale);
-        free(zp);
-        return oct_err(OCT_E_NOMEM, "%s: out of memory", n->op_type);
-    }
-    oct_quant_read_scale(in[1], v.len, scale);
-    oct_quant_read_zp(oct_quant_in(n, in, 2), v.len, zp);
+    float *scale;
+    int32_t *zp;
+    OCT_TRY(oct_quant_load_params(n, in[1], oct_quant_in(n, in, 2), v.len, &scale, &zp));
     ql_ctx c = {oct_quant_kernels_get(), &v, in[0], scale, zp, out[0]->data};
     int64_t total = oct_tensor_numel(in[0]);
     oct_pool_for(ex ? ex->pool : NULL, total, 1 << 16, ql_range, &c);
