@@ -4,10 +4,46 @@
 
 #include <stdint.h>
 
+#include "quant/qconfig.h"
+#include "runtime/session.h"
+
 int oct_cmd_inspect(int argc, char **argv);
 int oct_cmd_run(int argc, char **argv);
 int oct_cmd_eval(int argc, char **argv);
 int oct_cmd_conformance(int argc, char **argv);
+int oct_cmd_export(int argc, char **argv);
+int oct_cmd_quantize(int argc, char **argv);
+int oct_cmd_bench(int argc, char **argv);
+
+/* Quantization flags shared by eval / quantize / bench (0 = not given):
+ * --precision P, --calib-method M, --calib-samples N, --activations static|dynamic,
+ * --weights per_channel|per_tensor. */
+typedef struct oct_cli_qopts {
+    int precision;  /* oct_precision + 1 */
+    int method;     /* oct_calib_method + 1 */
+    int samples;
+    int dynamic;    /* 1 static, 2 dynamic */
+    int per_tensor; /* 1 per_channel, 2 per_tensor */
+} oct_cli_qopts;
+#define OCT_CLI_QOPTS_LONG                                                                     \
+    {"precision", required_argument, 0, 0}, {"calib-method", required_argument, 0, 0},       \
+        {"calib-samples", required_argument, 0, 0}, {"activations", required_argument, 0, 0}, \
+        {"weights", required_argument, 0, 0}
+#define OCT_CLI_QOPTS_HELP                                                                     \
+    "  --precision fp32|fp16|int8           run at this precision (the other quantization\n"  \
+    "                                       settings come from the model's config.json)\n"    \
+    "  --calib-method minmax|percentile|entropy|mse, --calib-samples N,\n"                    \
+    "  --activations static|dynamic, --weights per_channel|per_tensor\n"                      \
+    "                                       override the config's quantization fields\n"
+void oct_cli_qopts_init(oct_cli_qopts *o);
+/* opt: the long option name without dashes. 0 ok, -1 bad value (message printed) or not ours. */
+int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val);
+/* Open `model` at the precision from the config (cfg_path, or config.json beside the model when
+ * present) overridden by o. With qgraph (quantize) the config's precision is the default and
+ * *qgraph receives the quantized graph; otherwise (eval, bench) the default is fp32. Prints the
+ * error and returns -1. */
+int oct_cli_open_model(const char *who, const char *model, const char *cfg_path, const oct_cli_qopts *o, int threads,
+                       oct_session **s, oct_graph **qgraph, oct_precision *prec_out);
 
 /* Progress bar on stderr, only when stderr is a terminal. done == total ends the line. */
 void oct_cli_progress(const char *label, int64_t done, int64_t total);

@@ -28,7 +28,7 @@ static void usage(FILE *f)
             "  --limit N                            evaluate only the first N samples\n"
             "  --threads T                          threads (default: all cores)\n"
             "  --save-pred P.npy                    write the predicted classes (u8 or i32)\n"
-            "  --json                               print a JSON result\n");
+            "  --json                               print a JSON result\n" OCT_CLI_QOPTS_HELP);
 }
 
 static int read_labels(const oct_tensor *t, int64_t **out)
@@ -71,14 +71,19 @@ int oct_cmd_eval(int argc, char **argv)
         {"config", required_argument, 0, 'c'},     {"batch", required_argument, 0, 'b'},
         {"limit", required_argument, 0, 'n'},      {"threads", required_argument, 0, 't'},
         {"save-pred", required_argument, 0, 'p'},  {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},             OCT_CLI_QOPTS_LONG,
+        {0, 0, 0, 0}};
+    oct_cli_qopts qo;
+    oct_cli_qopts_init(&qo);
+    int li = 0;
     const char *model = NULL, *xpath = NULL, *ypath = NULL, *idx_img = NULL, *idx_lab = NULL, *cfg_path = NULL;
     const char *pred_path = NULL;
     float scale = -1.f, mean = 0.f, stdv = 1.f;
     int have_mean = 0, have_std = 0, batch = 64, limit = 0, threads = 0, json = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:x:y:I:L:S:M:D:c:b:n:t:p:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:x:y:I:L:S:M:D:c:b:n:t:p:jh", opts, &li)) != -1) {
         switch (c) {
+        case 0: if (oct_cli_qopts_set(&qo, opts[li].name, optarg) != 0) return 2; break;
         case 'm': model = optarg; break;
         case 'x': xpath = optarg; break;
         case 'y': ypath = optarg; break;
@@ -114,18 +119,19 @@ int oct_cmd_eval(int argc, char **argv)
     } else {
         if (!have_mean || !have_std || scale < 0.f) { /* fill the rest from config.json */
             char def[4096];
+            const char *cp = cfg_path;
             oct_model_config cfg;
-            if (!cfg_path) {
+            if (!cp) {
                 const char *sl = strrchr(model, '/');
                 snprintf(def, sizeof def, "%.*s/config.json", sl ? (int)(sl - model) : 1, sl ? model : ".");
-                cfg_path = def;
+                cp = def;
             }
-            if (oct_model_config_load(cfg_path, &cfg) != OCT_OK) {
+            if (oct_model_config_load(cp, &cfg) != OCT_OK) {
                 fprintf(stderr, "octet eval: normalisation not given by --scale/--mean/--std and %s\n", oct_errmsg());
                 goto out;
             }
             if (!cfg.has_preprocess) {
-                fprintf(stderr, "octet eval: %s has no 'preprocess' section; pass --scale/--mean/--std\n", cfg_path);
+                fprintf(stderr, "octet eval: %s has no 'preprocess' section; pass --scale/--mean/--std\n", cp);
                 oct_model_config_free(&cfg);
                 goto out;
             }
@@ -154,13 +160,8 @@ int oct_cmd_eval(int argc, char **argv)
         fprintf(stderr, "octet eval: the data set is empty\n");
         goto out;
     }
-    oct_session_opts so;
-    oct_session_opts_default(&so);
-    so.n_threads = threads;
-    if (oct_session_load(model, &so, &s) != OCT_OK) {
-        fprintf(stderr, "octet eval: %s\n", oct_errmsg());
-        goto out;
-    }
+    oct_precision prec = OCT_PREC_FP32;
+    if (oct_cli_open_model("eval", model, cfg_path, &qo, threads, &s, NULL, &prec) != 0) goto out;
     if (oct_session_n_inputs(s) != 1) {
         fprintf(stderr, "octet eval: the model must have exactly one input (it has %d)\n", oct_session_n_inputs(s));
         goto out;
@@ -206,13 +207,13 @@ int oct_cmd_eval(int argc, char **argv)
         goto out;
     }
     if (json)
-        printf("{\"model\": \"%s\", \"correct\": %lld, \"total\": %lld, \"accuracy\": %.6f, \"batch\": %d, "
+        printf("{\"model\": \"%s\", \"precision\": \"%s\", \"correct\": %lld, \"total\": %lld, \"accuracy\": %.6f, \"batch\": %d, "
                "\"seconds\": %.4f, \"inference_seconds\": %.4f, \"images_per_second\": %.1f}\n",
-               model, (long long)correct, (long long)n, (double)correct / (double)n, batch, dt, t_run,
+               model, oct_precision_name(prec), (long long)correct, (long long)n, (double)correct / (double)n, batch, dt, t_run,
                (double)n / t_run);
     else
-        printf("accuracy: %.4f (%lld / %lld)\nthroughput: %.1f images/s (batch %d, %.3f s in inference, %.3f s total)\n",
-               (double)correct / (double)n, (long long)correct, (long long)n, (double)n / t_run, batch, t_run, dt);
+        printf("precision: %s\naccuracy: %.4f (%lld / %lld)\nthroughput: %.1f images/s (batch %d, %.3f s in inference, %.3f s total)\n",
+               oct_precision_name(prec), (double)correct / (double)n, (long long)correct, (long long)n, (double)n / t_run, batch, t_run, dt);
     rc = 0;
 out:
     oct_tensor_free(x);

@@ -163,7 +163,8 @@ int oct_cmd_inspect(int argc, char **argv)
         for (int i = 0; i < na; i++) printf("%s\"%s\": %d", i ? ", " : "", after[i].op, after[i].count);
         printf("},\n \"passes\": {\"identity_removed\": %d, \"folded\": %d, \"bn_folded\": %d, \"act_fused\": %d, \"dead_removed\": %d},\n",
                st.identity_removed, st.folded, st.bn_folded, st.act_fused, st.dead_removed);
-        printf(" \"parameters\": %lld, \"parameter_bytes\": %zu, \"batch\": %d", (long long)params, param_bytes, batch);
+        printf(" \"parameters\": %lld, \"parameter_bytes\": %zu, \"weight_bytes\": %zu, \"batch\": %d", (long long)params,
+               param_bytes, oct_session_weight_bytes(s), batch);
         if (mem_ok) printf(", \"peak_activation_bytes\": %zu, \"activation_bytes_no_reuse\": %zu", peak, naive);
         printf("}\n");
     } else {
@@ -181,6 +182,7 @@ int oct_cmd_inspect(int argc, char **argv)
             printf("  %-24s %4d -> %d\n", before[i].op, before[i].count, k < na ? after[k].count : 0);
         }
         printf("parameters: %lld (%.1f KiB)\n", (long long)params, (double)param_bytes / 1024.0);
+        printf("weights: %zu bytes\n", oct_session_weight_bytes(s)); /* constants + packed copies */
         if (mem_ok)
             printf("peak activation memory (batch %d): %.1f KiB (%.1f KiB without buffer reuse)\n", batch,
                    (double)peak / 1024.0, (double)naive / 1024.0);

@@ -13,6 +13,9 @@ static const struct {
     {"run", oct_cmd_run, "run a model on .npy inputs and write .npy outputs"},
     {"eval", oct_cmd_eval, "top-1 accuracy and throughput on a labelled data set"},
     {"conformance", oct_cmd_conformance, "run ONNX backend test cases and compare outputs"},
+    {"bench", oct_cmd_bench, "latency percentiles and throughput per batch size"},
+    {"quantize", oct_cmd_quantize, "quantize a model (int8 / fp16) and write it as a QDQ ONNX model"},
+    {"export", oct_cmd_export, "write the optimised graph as a standard ONNX model"},
 };
 
 static void usage(FILE *f)

@@ -140,6 +140,22 @@ int oct_graph_add_value(oct_graph *g, const char *name)
     return idx;
 }
 
+oct_status oct_graph_rename_value(oct_graph *g, int v, const char *name)
+{
+    if (oct_graph_find_value(g, name) >= 0) return oct_err(OCT_E_INVALID, "duplicate value name '%s'", name);
+    char *d = dupstr(name);
+    if (!d) return oct_err(OCT_E_NOMEM, "out of memory");
+    free(g->val[v].name);
+    g->val[v].name = d;
+    for (int k = 0; k < g->hash_cap; k++) g->name_hash[k] = -1;
+    for (int i = 0; i < g->n_val; i++) {
+        size_t k = hash_str(g->val[i].name) & (size_t)(g->hash_cap - 1);
+        while (g->name_hash[k] >= 0) k = (k + 1) & (size_t)(g->hash_cap - 1);
+        g->name_hash[k] = i;
+    }
+    return OCT_OK;
+}
+
 int oct_graph_value(oct_graph *g, const char *name)
 {
     int i = oct_graph_find_value(g, name);

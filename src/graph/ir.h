@@ -104,6 +104,8 @@ int oct_graph_find_value(const oct_graph *g, const char *name);
 /* Add a value (name copied); returns its index, or -1 (OCT_E_NOMEM / duplicate
  * name sets the message). Pointers into g->val are invalidated by additions. */
 int oct_graph_add_value(oct_graph *g, const char *name);
+/* Rename value v (the new name must be unused). */
+oct_status oct_graph_rename_value(oct_graph *g, int v, const char *name);
 /* Find or add. */
 int oct_graph_value(oct_graph *g, const char *name);
 /* A fresh value whose name starts with prefix and is unique. */
@@ -118,6 +120,13 @@ int oct_graph_add_node(oct_graph *g, const char *op_type, const char *domain, co
 oct_status oct_node_set_int(oct_node *n, const char *name, int64_t v);
 oct_status oct_node_set_float(oct_node *n, const char *name, float v);
 oct_status oct_node_set_ints(oct_node *n, const char *name, const int64_t *v, int count);
+oct_status oct_node_set_floats(oct_node *n, const char *name, const float *v, int count);
+
+/* Deep copy of the live graph (values keep their indices; nodes keep their
+ * resolved op but not their prepared state). NULL (message set) on failure. */
+oct_graph *oct_graph_clone(const oct_graph *g);
+/* Import `domain` at `version` (raised if already imported at a lower one). */
+oct_status oct_graph_set_opset(oct_graph *g, const char *domain, int64_t version);
 
 int64_t oct_graph_opset(const oct_graph *g, const char *domain); /* 0 if not imported */
 

@@ -70,10 +70,16 @@ fail:
 
 oct_status oct_pass_fold_constants(oct_graph *g, const oct_exec *ex, int *count)
 {
+    return oct_pass_fold_constants_opt(g, ex, 0, count);
+}
+
+oct_status oct_pass_fold_constants_opt(oct_graph *g, const oct_exec *ex, int keep_dq, int *count)
+{
     int c = 0;
     for (int i = 0; i < g->n_node; i++) {
         oct_node *n = &g->node[i];
         if (n->dead) continue;
+        if (keep_dq && !*n->domain && !strcmp(n->op_type, "DequantizeLinear")) continue;
         int f = 0;
         OCT_TRY(fold_node(g, n, ex, &f));
         c += f;

@@ -7,10 +7,16 @@ oct_status oct_passes_run_stats(oct_graph *g, const oct_exec *ex, oct_pass_stats
     oct_pass_stats local;
     if (!st) st = &local;
     memset(st, 0, sizeof *st);
+    st->fp16_weights = oct_pass_fp16_weights(g);
     st->identity_removed = oct_pass_remove_identity(g);
-    OCT_TRY(oct_pass_fold_constants(g, ex, &st->folded));
+    OCT_TRY(oct_pass_fold_constants_opt(g, ex, 1, &st->folded));
     OCT_TRY(oct_pass_fold_batchnorm(g, &st->bn_folded));
     st->act_fused = oct_pass_fuse_activation(g);
+    OCT_TRY(oct_pass_qdq_fuse(g, &st->qdq_fused));
+    OCT_TRY(oct_pass_nhwc(g, &st->nhwc));
+    int more = 0;
+    OCT_TRY(oct_pass_fold_constants(g, ex, &more));
+    st->folded += more;
     st->dead_removed = oct_pass_dce(g);
     return oct_graph_toposort(g);
 }

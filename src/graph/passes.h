@@ -1,4 +1,6 @@
 /* octet — graph passes run at load time (in this order):
+ *   fp16 weights (Cast(to=FLOAT) of an fp16 constant into a Conv/Gemm/MatMul
+ *     weight slot: the op reads the fp16 constant directly)
  *   identity removal (Identity, inference Dropout)
  *   constant folding (nodes whose inputs are all constants)
  *   BatchNormalization folded into a preceding Conv or Gemm
@@ -20,13 +22,25 @@ typedef struct oct_pass_stats {
     int act_fused;
     int sum_fused;
     int dead_removed;
+    int fp16_weights; /* weight slots rewired to an fp16 constant */
+    int qdq_fused;
+    int nhwc;
 } oct_pass_stats;
 
 oct_status oct_passes_run(oct_graph *g, const oct_exec *ex);
 oct_status oct_passes_run_stats(oct_graph *g, const oct_exec *ex, oct_pass_stats *st);
 
+/* Returns the number of weight slots rewired (pass_fp16.c). */
+int oct_pass_fp16_weights(oct_graph *g);
 int oct_pass_remove_identity(oct_graph *g);
 oct_status oct_pass_fold_constants(oct_graph *g, const oct_exec *ex, int *count);
+/* keep_dq: leave DequantizeLinear nodes (quantized weights stay integers for
+ * the QDQ fusion; a second folding after it handles what was not fused). */
+oct_status oct_pass_fold_constants_opt(oct_graph *g, const oct_exec *ex, int keep_dq, int *count);
+/* QDQ -> integer operators (pass_qdq.c); see the file's comment. */
+oct_status oct_pass_qdq_fuse(oct_graph *g, int *count);
+/* Channels-last integer chains (pass_nhwc.c); see the file's comment. */
+oct_status oct_pass_nhwc(oct_graph *g, int *count);
 oct_status oct_pass_fold_batchnorm(oct_graph *g, int *count);
 int oct_pass_fuse_activation(oct_graph *g);
 /* Needs static shapes on the values (run after shape inference). */

@@ -1,20 +1,27 @@
-/* Conv (1-D, 2-D, 3-D), f32: groups, dilations, strides, pads, auto_pad,
- * kernel_shape from W, optional bias, fused activation, fused residual sum
- * (input 3, made by the residual-fusion pass: y = act(conv + bias + r)).
+/* Conv (1-D, 2-D, 3-D), f32 (weights f32, or f16 in FP16 mode): groups,
+ * dilations, strides, pads, auto_pad, kernel_shape from W, optional bias,
+ * fused activation, fused residual sum (input 3, made by the residual-fusion
+ * pass: y = act(conv + bias + r)).
  *   depthwise (group == C == M): row kernels (backend/cpu/conv_dw*.c)
  *   otherwise one GEMM per (image, group), see oct_conv_algo in
  *   backend/cpu/conv.h (2-D on AVX-512: the direct flat product reading the
  *   padded, stride-split image; else 1x1 direct, flat / bounds-checked im2col
  *   written straight into packed panels, or the transposed product)
  * prepare() packs constant weights per group in the form the algorithm for
- * the model's input shape wants. Work is split over (image, group) pairs when
- * there are enough (each thread keeps the same images from layer to layer,
- * oct_conv_par_units), else inside each pair. */
+ * the model's input shape wants. fp16 weights (a constant the FP16 pass wired
+ * in, graph/pass_fp16.c) stay fp16 when packed (sgemm / direct-conv fp16
+ * operands, widened on the fly); depthwise weights (C x k_sp, tiny next to
+ * the N x C x H x W x k_sp multiply-adds) and weights that were not packed
+ * for the run's shape are widened per call. Results equal running the
+ * widened weights through the fp32 path bit for bit. Work is split over
+ * (image, group) pairs when there are enough (each thread keeps the same
+ * images from layer to layer, oct_conv_par_units), else inside each pair. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/cpu/conv.h"
+#include "backend/cpu/f16cvt.h"
 #include "backend/cpu/par.h"
 #include "backend/cpu/sgemm.h"
 #include "core/cpu.h"
@@ -27,8 +34,10 @@ enum { PACK_A = 0, PACK_NT = 1, PACK_DFLAT = 2 };
 typedef struct conv_state {
     int64_t G, Mg, Kg;
     int kind;                  /* PACK_*: W_g as A, W_g^T as B (OCT_CONV_NT), or dfw */
-    oct_sgemm_packed **packed; /* PACK_A / PACK_NT: one per group */
+    oct_sgemm_packed **packed; /* PACK_A / PACK_NT: one per group (fp16 for fp16 weights) */
     float *dfw;                /* PACK_DFLAT: oct_conv_dflat_pack_w */
+    uint16_t *dfw_h;           /* PACK_DFLAT of fp16 weights: oct_conv_dflat_pack_w_f16 */
+    size_t bytes;              /* held by the above */
 } conv_state;
 
 static int pack_kind(oct_conv_algo a) { return a == OCT_CONV_NT ? PACK_NT : a == OCT_CONV_DFLAT ? PACK_DFLAT : PACK_A; }
@@ -39,7 +48,8 @@ static oct_status conv_infer(const oct_node *n, const oct_tensor *const *in, oct
 {
     OCT_TRY(oct_op_check_arity(n, in, 2, 4, 2));
     for (int i = 0; i < n->n_in && i < 4; i++)
-        if (in[i] && in[i]->dtype != OCT_DT_F32) return oct_op_bad_dtype(n, in[i]->dtype);
+        if (in[i] && in[i]->dtype != OCT_DT_F32 && !(i == 1 && in[i]->dtype == OCT_DT_F16))
+            return oct_op_bad_dtype(n, in[i]->dtype);
     oct_conv_geom g;
     OCT_TRY(oct_conv_attrs_geom(n, in[0], in[1], 0, &g));
     const oct_tensor *B = n->n_in > 2 ? in[2] : NULL;
@@ -98,9 +108,16 @@ static oct_status conv_compute(const oct_node *n, const oct_tensor *const *in, o
     const oct_tensor *B = n->n_in > 2 ? in[2] : NULL;
     const oct_tensor *R = n->n_in > 3 ? in[3] : NULL;
     if (g.N == 0 || g.M == 0 || g.out_sp == 0) return OCT_OK;
+    const conv_state *st = n->state;
+    const int half = in[1]->dtype == OCT_DT_F16;
+    float *wide = NULL; /* fp16 weights widened for this call */
     if (is_depthwise(&g)) {
-        dw_ctx d = {&g, in[0]->data, in[1]->data, B ? B->data : NULL, out[0]->data, &n->act, R ? R->data : NULL};
+        const float *w = in[1]->data;
+        if (half && !(w = wide = oct_f16cvt_widen_alloc(in[1]->data, oct_tensor_numel(in[1]), "Conv")))
+            return OCT_E_NOMEM;
+        dw_ctx d = {&g, in[0]->data, w, B ? B->data : NULL, out[0]->data, &n->act, R ? R->data : NULL};
         oct_par_units(pool, g.N * g.C, dw_unit, &d);
+        free(wide);
         return OCT_OK;
     }
     oct_conv_job job;
@@ -109,17 +126,25 @@ static oct_status conv_compute(const oct_node *n, const oct_tensor *const *in, o
     job.lvl = oct_cpu_level_get();
     job.algo = oct_conv_choose(&g, job.lvl);
     job.x = in[0]->data;
-    job.w = in[1]->data;
+    job.w = half ? NULL : in[1]->data;
     job.bias = B ? B->data : NULL;
     job.y = out[0]->data;
     job.act = n->act;
     job.res = R ? R->data : NULL;
-    const conv_state *st = n->state;
     if (st && st->G == g.G && st->Mg == g.Mg && st->Kg == g.Kg && st->kind == pack_kind(job.algo)) {
         job.packed = st->packed;
         job.dfw = st->dfw;
+        job.dfw_h = st->dfw_h;
     }
-    OCT_TRY(oct_conv_job_prepare(&job));
+    if (half && !job.packed && !job.dfw_h) {
+        if (!(wide = oct_f16cvt_widen_alloc(in[1]->data, oct_tensor_numel(in[1]), "Conv"))) return OCT_E_NOMEM;
+        job.w = wide;
+    }
+    oct_status ps = oct_conv_job_prepare(&job);
+    if (ps != OCT_OK) {
+        free(wide);
+        return ps;
+    }
     conv_ctx c = {&job, &g, OCT_OK};
     int64_t tasks = g.N * g.G;
     const int T = oct_pool_size(pool);
@@ -145,6 +170,7 @@ static oct_status conv_compute(const oct_node *n, const oct_tensor *const *in, o
                                                             : oct_conv_job_task(&job, t / g.G, t % g.G, pool);
     }
     oct_conv_job_release(&job);
+    free(wide);
     return c.status;
 }
 
@@ -156,6 +182,7 @@ static void conv_release(oct_node *n)
         for (int64_t i = 0; i < st->G; i++) oct_sgemm_packed_free(st->packed[i]);
     free(st->packed);
     free(st->dfw);
+    free(st->dfw_h);
     free(st);
     n->state = NULL;
 }
@@ -164,7 +191,9 @@ static oct_status conv_prepare(oct_node *n, const oct_graph *gr)
 {
     if (n->n_in < 2 || n->in[1] < 0 || n->in[0] < 0) return OCT_OK;
     const oct_tensor *W = gr->val[n->in[1]].constant;
-    if (!W || W->dtype != OCT_DT_F32 || W->rank < 3 || W->rank > 5 || !W->data) return OCT_OK;
+    if (!W || (W->dtype != OCT_DT_F32 && W->dtype != OCT_DT_F16) || W->rank < 3 || W->rank > 5 || !W->data)
+        return OCT_OK;
+    const int half = W->dtype == OCT_DT_F16;
     /* the input's declared shape (batch may be symbolic: 1 is as good) picks
      * the algorithm; unknown spatial dims: pack for W_g * im2col */
     const oct_value *xv = &gr->val[n->in[0]];
@@ -197,13 +226,18 @@ static oct_status conv_prepare(oct_node *n, const oct_graph *gr)
     st->kind = kind;
     n->state = st;
     const float *w = W->data;
+    const uint16_t *wh = W->data;
     if (kind == PACK_DFLAT) {
-        st->dfw = malloc((size_t)oct_conv_dflat_w_floats(&g) * sizeof(float));
-        if (!st->dfw) {
+        int64_t nw = oct_conv_dflat_w_floats(&g);
+        size_t esz = half ? sizeof(uint16_t) : sizeof(float);
+        void *p = malloc((size_t)nw * esz);
+        if (!p) {
             conv_release(n);
             return oct_err(OCT_E_NOMEM, "Conv: out of memory");
         }
-        oct_conv_dflat_pack_w(&g, w, st->dfw);
+        if (half) oct_conv_dflat_pack_w_f16(&g, wh, st->dfw_h = p);
+        else oct_conv_dflat_pack_w(&g, w, st->dfw = p);
+        st->bytes = (size_t)nw * esz;
         return OCT_OK;
     }
     int nt = kind == PACK_NT;
@@ -213,14 +247,26 @@ static oct_status conv_prepare(oct_node *n, const oct_graph *gr)
         return oct_err(OCT_E_NOMEM, "Conv: out of memory");
     }
     for (int64_t i = 0; i < g.G; i++) {
-        const float *wg = w + i * g.Mg * g.Kg;
-        st->packed[i] = nt ? oct_sgemm_pack_b(1, g.Kg, g.Mg, wg, g.Kg) : oct_sgemm_pack_a(0, g.Mg, g.Kg, wg, g.Kg);
+        const int64_t off = i * g.Mg * g.Kg;
+        if (half)
+            st->packed[i] = nt ? oct_sgemm_pack_b_f16(1, g.Kg, g.Mg, wh + off, g.Kg)
+                               : oct_sgemm_pack_a_f16(0, g.Mg, g.Kg, wh + off, g.Kg);
+        else
+            st->packed[i] = nt ? oct_sgemm_pack_b(1, g.Kg, g.Mg, w + off, g.Kg)
+                               : oct_sgemm_pack_a(0, g.Mg, g.Kg, w + off, g.Kg);
         if (!st->packed[i]) {
             conv_release(n);
             return OCT_E_NOMEM;
         }
+        st->bytes += oct_sgemm_packed_bytes(st->packed[i]);
     }
     return OCT_OK;
+}
+
+static size_t conv_state_bytes(const oct_node *n)
+{
+    const conv_state *st = n->state;
+    return st ? st->bytes + (st->packed ? (size_t)st->G * sizeof *st->packed : 0) : 0;
 }
 
 const oct_op_impl oct_op_Conv = {
@@ -228,6 +274,7 @@ const oct_op_impl oct_op_Conv = {
     .compute = conv_compute,
     .prepare = conv_prepare,
     .release = conv_release,
+    .state_bytes = conv_state_bytes,
     .fusable_act = 1,
     .fusable_sum = 3,
 };

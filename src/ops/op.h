@@ -19,6 +19,7 @@
 #ifndef OCT_OPS_OP_H
 #define OCT_OPS_OP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/pool.h"
@@ -37,6 +38,8 @@ typedef struct oct_op_impl {
                           const oct_exec *ex);
     oct_status (*prepare)(oct_node *n, const oct_graph *g); /* optional */
     void (*release)(oct_node *n);                          /* optional: free n->state */
+    size_t (*state_bytes)(const oct_node *n);              /* optional: bytes n->state holds
+                                                              (packed weights; oct_session_weight_bytes) */
     int fusable_act;  /* 1: compute() applies n->act to output 0 (Conv/Gemm/MatMul) */
     /* >0: the op accepts a fused residual sum as input number `fusable_sum` (an extra
      * input past its ONNX inputs, same shape as output 0): y = act(op(x) + sum).

@@ -33,6 +33,7 @@ static oct_status qc_zp(const oct_node *n, const char *what, const oct_tensor *z
 static oct_status qc_check(const oct_node *n, const oct_tensor *const *in, oct_conv_geom *g, int64_t *nw)
 {
     OCT_TRY(oct_op_check_arity(n, in, 8, 9, 8));
+    OCT_TRY(oct_quant_act_check(n));
     const oct_tensor *x = in[0], *w = in[3], *yz = in[7], *B = oct_quant_in(n, in, 8);
     if (!is_q8(x->dtype)) return oct_op_bad_dtype(n, x->dtype);
     if (!is_q8(w->dtype)) return oct_op_bad_dtype(n, w->dtype);
@@ -89,6 +90,8 @@ static oct_status qc_compute(const oct_node *n, const oct_tensor *const *in, oct
     oct_quant_read_scale(in[6], 1, &ys);
     oct_quant_read_scale(in[4], nw, mult);
     for (int64_t i = 0; i < nw; i++) mult[i] = oct_quant_mult(xs, mult[i], ys);
+    int32_t clamp[2];
+    int has_clamp = oct_quant_act_clamp(n, ys, zo, in[7]->dtype, clamp);
     const oct_tensor *B = oct_quant_in(n, in, 8);
     oct_qconv_job j = {
         .g = &g,
@@ -105,6 +108,7 @@ static oct_status qc_compute(const oct_node *n, const oct_tensor *const *in, oct
         .mult = mult,
         .nmult = nw,
         .zo = zo,
+        .clamp = has_clamp ? clamp : NULL,
         .y = out[0]->data,
     };
     oct_status s = oct_qconv_run(&j, ex ? ex->pool : NULL);

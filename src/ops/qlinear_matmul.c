@@ -30,6 +30,7 @@ static oct_status qmm_check_zp(const oct_node *n, const char *what, const oct_te
 static oct_status qlmm_check(const oct_node *n, const oct_tensor *const *in, oct_mm_geom *g, int64_t *nb)
 {
     OCT_TRY(oct_op_check_arity(n, in, 8, 8, 8));
+    OCT_TRY(oct_quant_act_check(n));
     const oct_tensor *a = in[0], *as = in[1], *az = in[2], *b = in[3], *bs = in[4], *bz = in[5], *ys = in[6],
                      *yz = in[7];
     if (!is_q8(a->dtype)) return oct_op_bad_dtype(n, a->dtype);
@@ -83,6 +84,8 @@ static oct_status qlmm_compute(const oct_node *n, const oct_tensor *const *in, o
     oct_quant_read_scale(in[6], 1, &ys);
     oct_quant_read_scale(in[4], nb, mult);
     for (int64_t i = 0; i < nb; i++) mult[i] = oct_quant_mult(as, mult[i], ys);
+    int32_t clamp[2];
+    int has_clamp = oct_quant_act_clamp(n, ys, zo, in[7]->dtype, clamp);
     oct_qmm_job j = {
         .g = &g,
         .A = in[0]->data,
@@ -98,6 +101,7 @@ static oct_status qlmm_compute(const oct_node *n, const oct_tensor *const *in, o
         .mult = mult,
         .nmult = nb,
         .zo = zo,
+        .clamp = has_clamp ? clamp : NULL,
         .Y = out[0]->data,
     };
     oct_status s = oct_qmm_run(&j, ex ? ex->pool : NULL);

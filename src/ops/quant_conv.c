@@ -252,7 +252,8 @@ static void direct_task(run_ctx *c, int64_t u, void *scratch, oct_pool *pool)
         kern->finish_i32(acc, P, bias, (int32_t *)j->y + off);
         return;
     }
-    float lo = (float)(oct_quant_lo(j->ydt) - j->zo), hi = (float)(oct_quant_hi(j->ydt) - j->zo);
+    float lo, hi;
+    oct_quant_out_range(j->ydt, j->clamp, j->zo, &lo, &hi);
     kern->finish_q(acc, P, bias, j->mult[j->nmult == 1 ? 0 : m], lo, hi, j->zo, j->ydt == OCT_DT_I8,
                    (uint8_t *)j->y + off);
 }
@@ -346,7 +347,8 @@ static void gemm_task(run_ctx *c, int64_t u, void *scratch, oct_pool *pool)
     if (j->ydt == OCT_DT_I32) {
         c->kern->scatter_i32(ct, Mg, rows, Mg, (int32_t *)j->y + off, P);
     } else {
-        float lo = (float)(oct_quant_lo(j->ydt) - j->zo), hi = (float)(oct_quant_hi(j->ydt) - j->zo);
+        float lo, hi;
+        oct_quant_out_range(j->ydt, j->clamp, j->zo, &lo, &hi);
         c->kern->scatter_q(ct, Mg, rows, Mg, (uint8_t *)j->y + off, P, lo, hi, j->zo, j->ydt == OCT_DT_I8);
     }
 }

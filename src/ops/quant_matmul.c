@@ -116,7 +116,8 @@ static void finish_row(const oct_qmm_job *j, const uint32_t *acc, int64_t row)
         memcpy((int32_t *)j->Y + row * N, acc, (size_t)N * sizeof(int32_t));
         return;
     }
-    float lo = (float)(oct_quant_lo(j->ydt) - j->zo), hi = (float)(oct_quant_hi(j->ydt) - j->zo);
+    float lo, hi;
+    oct_quant_out_range(j->ydt, j->clamp, j->zo, &lo, &hi);
     for (int64_t c = 0; c < N; c++) {
         float v = (float)(int32_t)acc[c] * j->mult[j->nmult == 1 ? 0 : c];
         int32_t q = oct_quant_rne(v, lo, hi) + j->zo;
@@ -242,7 +243,7 @@ static oct_status gemm_rows(const oct_qmm_job *j, const gemm_scratch *w, const u
         }
         char *y = (char *)Y + (size_t)(r0 * N) * ysz;
         OCT_TRY(gemm_block(j, a, lda, w->split * K, B8, pb, r, j->ydt == OCT_DT_I32 ? (void *)y : (void *)w->tmp, pool));
-        if (j->ydt != OCT_DT_I32) oct_quant_round_f32(w->tmp, r * N, j->zo, j->ydt, y);
+        if (j->ydt != OCT_DT_I32) oct_quant_round_f32_clamp(w->tmp, r * N, j->zo, j->ydt, j->clamp, y);
     }
     return OCT_OK;
 }

@@ -2,6 +2,7 @@
  * weights with their zero point removed (see quant_util.h). */
 #include "ops/quant_util.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,38 @@
 
 void oct_quant_round_f32(const float *src, int64_t n, int32_t zp, oct_dtype dt, void *dst)
 {
-    const float lo = (float)(oct_quant_lo(dt) - zp), hi = (float)(oct_quant_hi(dt) - zp);
+    oct_quant_round_f32_clamp(src, n, zp, dt, NULL, dst);
+}
+
+void oct_quant_round_f32_clamp(const float *src, int64_t n, int32_t zp, oct_dtype dt, const int32_t *clamp,
+                               void *dst)
+{
+    float lo, hi;
+    oct_quant_out_range(dt, clamp, zp, &lo, &hi);
     oct_quant_kernels_get()->round_q(src, n, lo, hi, zp, dt == OCT_DT_I8, dst);
+}
+
+oct_status oct_quant_act_check(const oct_node *n)
+{
+    if (n->act.kind == OCT_ACT_NONE || n->act.kind == OCT_ACT_RELU || n->act.kind == OCT_ACT_CLIP) return OCT_OK;
+    return oct_err(OCT_E_UNSUPPORTED, "%s '%s': fused activation kind %d is not supported (ReLU / Clip only)",
+                   n->op_type, n->name, (int)n->act.kind);
+}
+
+/* saturate(rne(v) + zp) */
+static int32_t act_bound(float v, int32_t zp, oct_dtype dt)
+{
+    return oct_quant_rne(v, (float)(oct_quant_lo(dt) - zp), (float)(oct_quant_hi(dt) - zp)) + zp;
+}
+
+int oct_quant_act_clamp(const oct_node *n, float y_scale, int32_t zp, oct_dtype dt, int32_t clamp[2])
+{
+    if (n->act.kind != OCT_ACT_RELU && n->act.kind != OCT_ACT_CLIP) return 0;
+    float alpha = n->act.kind == OCT_ACT_RELU ? 0.f : n->act.alpha;
+    float beta = n->act.kind == OCT_ACT_RELU ? INFINITY : n->act.beta;
+    clamp[0] = act_bound(alpha / y_scale, zp, dt);
+    clamp[1] = act_bound(beta / y_scale, zp, dt);
+    return 1;
 }
 
 oct_status oct_quant_param_count(const oct_node *n, const char *what, const oct_tensor *t, int64_t len,

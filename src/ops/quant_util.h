@@ -51,6 +51,25 @@ static inline int32_t oct_quant_hi(oct_dtype t) { return t == OCT_DT_I8 ? 127 : 
 
 /* dst[i] (u8 or i8 by dt) = saturate(rne(src[i]) + zp). */
 void oct_quant_round_f32(const float *src, int64_t n, int32_t zp, oct_dtype dt, void *dst);
+/* Same, saturating to clamp[0] .. clamp[1] instead when clamp is not NULL. */
+void oct_quant_round_f32_clamp(const float *src, int64_t n, int32_t zp, oct_dtype dt, const int32_t *clamp,
+                               void *dst);
+
+/* ---- fused activation of QLinearAdd / QGemm / QLinearConv / QLinearMatMul --------
+ * node->act (ReLU, or Clip with real bounds alpha..beta) becomes a clamp of the
+ * quantized output: q_lo = max(qmin, rne(alpha / y_scale) + zp), q_hi =
+ * min(qmax, rne(beta / y_scale) + zp) (ReLU: alpha 0, beta +inf). */
+/* OCT_E_UNSUPPORTED for any other activation kind (call from infer). */
+oct_status oct_quant_act_check(const oct_node *n);
+/* 1 and clamp = {q_lo, q_hi} when n has a fused activation, else 0. */
+int oct_quant_act_clamp(const oct_node *n, float y_scale, int32_t zp, oct_dtype dt, int32_t clamp[2]);
+/* Float bounds of rne(v) before the zero point is added: [qmin, qmax] of dt or
+ * clamp[0..1] (when not NULL), minus zo. */
+static inline void oct_quant_out_range(oct_dtype dt, const int32_t *clamp, int32_t zo, float *lo, float *hi)
+{
+    *lo = (float)((clamp ? clamp[0] : oct_quant_lo(dt)) - zo);
+    *hi = (float)((clamp ? clamp[1] : oct_quant_hi(dt)) - zo);
+}
 
 /* The QLinear multiplier (float32 arithmetic, as onnxruntime). */
 static inline float oct_quant_mult(float x_scale, float w_scale, float y_scale)
@@ -161,6 +180,7 @@ typedef struct oct_qmm_job {
     const float *mult; /* nmult values: 1 or N */
     int64_t nmult;
     int32_t zo;
+    const int32_t *clamp; /* NULL, or {q_lo, q_hi}: a fused activation's output range */
     void *Y;
 } oct_qmm_job;
 
@@ -197,6 +217,7 @@ typedef struct oct_qconv_job {
     const float *mult;          /* nmult values: 1 or M */
     int64_t nmult;
     int32_t zo;
+    const int32_t *clamp; /* NULL, or {q_lo, q_hi}: a fused activation's output range */
     void *y;
 } oct_qconv_job;
 

@@ -128,10 +128,38 @@ static oct_status parse_preprocess(const char *path, json_t *pp, oct_model_confi
     return OCT_OK;
 }
 
+/* IDX images without their own scale/mean/std are normalised with the model's
+ * single-channel "preprocess" (the spec keeps has_norm = 0; the loader gets
+ * oct_model_config_norm as its default). */
+static oct_status check_idx_norm(const char *path, const char *where, int used, const oct_data_spec *d,
+                                 const oct_model_config *c)
+{
+    if (!used || !d->idx_images[0] || d->has_norm) return OCT_OK;
+    if (!c->has_preprocess)
+        return oct_err(OCT_E_INVALID, "%s: %s: IDX images need 'scale', 'mean' and 'std' (or a 'preprocess' section)", path,
+                       where);
+    for (int i = 1; i < c->n_mean; i++)
+        if (c->mean[i] != c->mean[0] || c->std[i] != c->std[0])
+            return oct_err(OCT_E_INVALID,
+                           "%s: %s: IDX images have one channel but 'preprocess' has %d different ones; give 'scale', "
+                           "'mean' and 'std' in the data object",
+                           path, where, c->n_mean);
+    return OCT_OK;
+}
+
+const float *oct_model_config_norm(const oct_model_config *c, float norm[3])
+{
+    if (!c->has_preprocess) return NULL;
+    norm[0] = c->scale;
+    norm[1] = c->mean[0];
+    norm[2] = c->std[0];
+    return norm;
+}
+
 static oct_status parse(const char *path, json_t *root, oct_model_config *c)
 {
     static const char *const keys[] = {"name", "platform", "model_file", "max_batch_size", "inputs", "outputs",
-                                       "preprocess", "labels", NULL};
+                                       "preprocess", "labels", "quantization", NULL};
     if (!json_is_object(root)) return oct_err(OCT_E_INVALID, "%s: top level must be an object", path);
     OCT_TRY(check_keys(path, NULL, root, keys));
     json_t *v;
@@ -169,12 +197,23 @@ static oct_status parse(const char *path, json_t *root, oct_model_config *c)
             c->n_labels++;
         }
     }
+    if ((v = json_object_get(root, "quantization"))) {
+        char dir[4096];
+        const char *slash = strrchr(path, '/');
+        if (!slash) snprintf(dir, sizeof dir, ".");
+        else if (slash == path) snprintf(dir, sizeof dir, "/");
+        else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        OCT_TRY(oct_qconfig_parse(path, dir, v, &c->quant));
+        OCT_TRY(check_idx_norm(path, "quantization.calibration.data", c->quant.has_calib_data, &c->quant.calib, c));
+        OCT_TRY(check_idx_norm(path, "quantization.accuracy_budget.data", c->quant.has_budget, &c->quant.budget_data, c));
+    }
     return OCT_OK;
 }
 
 oct_status oct_model_config_load(const char *path, oct_model_config *c)
 {
     memset(c, 0, sizeof *c);
+    oct_qconfig_default(&c->quant);
     json_error_t err;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
@@ -191,8 +230,10 @@ oct_status oct_model_config_load(const char *path, oct_model_config *c)
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) : 1;
     if (snprintf(c->model_path, sizeof c->model_path, "%.*s/%s", dirlen, slash ? path : ".", c->model_file) >=
-        (int)sizeof c->model_path)
+        (int)sizeof c->model_path) {
+        oct_model_config_free(c);
         return oct_err(OCT_E_INVALID, "%s: model path too long", path);
+    }
     return OCT_OK;
 }
 
@@ -203,4 +244,5 @@ void oct_model_config_free(oct_model_config *c)
     free(c->labels);
     c->labels = NULL;
     c->n_labels = 0;
+    oct_qconfig_free(&c->quant);
 }

@@ -4,6 +4,7 @@
 #define OCT_RUNTIME_MODEL_CONFIG_H
 
 #include "core/tensor.h"
+#include "quant/qconfig.h"
 
 #define OCT_CFG_MAX_IO 16
 #define OCT_CFG_MAX_CH 16
@@ -30,10 +31,14 @@ typedef struct oct_model_config {
     float mean[OCT_CFG_MAX_CH], std[OCT_CFG_MAX_CH];
     int n_labels;
     char **labels;
+    oct_qconfig quant;       /* "quantization" (oct_qconfig_default when absent) */
 } oct_model_config;
 
 oct_status oct_model_config_load(const char *path, oct_model_config *cfg);
 void oct_model_config_free(oct_model_config *cfg);
+/* The normalisation {scale, mean, std} of the model's "preprocess" section in
+ * norm (for oct_dataset_load's norm_default), or NULL when it has none. */
+const float *oct_model_config_norm(const oct_model_config *cfg, float norm[3]);
 /* "FP32" -> OCT_DT_F32 etc. (KServe v2 names); OCT_DT_UNDEFINED if unknown. */
 oct_dtype oct_dtype_from_v2(const char *s);
 const char *oct_dtype_to_v2(oct_dtype t);

@@ -24,6 +24,8 @@ struct oct_session {
     size_t arena_cap;
     unsigned keyed; /* graph inputs whose values decide shapes */
     double *prof;   /* OCTET_PROFILE=1: seconds per node, printed at free */
+    oct_session_observer obs;
+    void *obs_ctx;
     long prof_runs;
 };
 
@@ -152,7 +154,7 @@ oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_s
     if (st == OCT_OK) st = prepare_nodes(g);
     if (st == OCT_OK) s->keyed = oct_plan_keyed_inputs(g);
     if (st == OCT_OK) infer_static_shapes(s);
-    if (st == OCT_OK && o->optimize && oct_pass_fuse_residual(g) > 0) {
+    if (st == OCT_OK && o->optimize && !o->keep_adds && oct_pass_fuse_residual(g) > 0) {
         oct_pass_fuse_activation(g);
         st = oct_graph_toposort(g);
     }
@@ -188,6 +190,12 @@ void oct_session_free(oct_session *s)
     if (s->own_pool) oct_pool_free(s->pool);
     oct_aligned_free(s->arena);
     free(s);
+}
+
+void oct_session_set_observer(oct_session *s, oct_session_observer fn, void *ctx)
+{
+    s->obs = fn;
+    s->obs_ctx = fn ? ctx : NULL;
 }
 
 const oct_graph *oct_session_graph(const oct_session *s) { return s->g; }
@@ -245,6 +253,20 @@ static oct_status get_plan(oct_session *s, const oct_tensor *const *inputs, oct_
     return OCT_OK;
 }
 
+size_t oct_session_weight_bytes(const oct_session *s)
+{
+    const oct_graph *g = s->g;
+    size_t total = 0;
+    for (int v = 0; v < g->n_val; v++)
+        if (g->val[v].constant) total += oct_tensor_nbytes(g->val[v].constant);
+    for (int k = 0; k < g->n_node; k++) {
+        const oct_node *n = &g->node[k];
+        if (!n->dead && n->state && n->def && n->def->impl && n->def->impl->state_bytes)
+            total += n->def->impl->state_bytes(n);
+    }
+    return total;
+}
+
 oct_status oct_session_plan_bytes(oct_session *s, const oct_tensor *const *inputs, size_t *peak, size_t *naive)
 {
     oct_plan *p;
@@ -279,6 +301,7 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
         oct_status st = n->def->compute(n, in, out, &s->ex);
         if (s->prof) s->prof[k] += now_s() - t0;
         if (st != OCT_OK) return oct_err_ctx(st, "node '%s' (%s): ", n->name, n->op_type);
+        if (s->obs && (st = s->obs(s->obs_ctx, n, (const oct_tensor *const *)out)) != OCT_OK) return st;
     }
     if (s->prof) s->prof_runs++;
     for (int i = 0; i < g->n_out; i++) {

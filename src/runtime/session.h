@@ -17,7 +17,12 @@ typedef struct oct_session_opts {
     int n_threads;    /* <= 0: all cores */
     int optimize;     /* 1: run graph passes (default), 0: as imported */
     oct_pool *pool;   /* optional shared pool (not owned); overrides n_threads */
+    int keep_adds;    /* 1: no residual-sum fusion (calibration observes every Add) */
 } oct_session_opts;
+
+/* Called after every node run by oct_session_run with the node's outputs
+ * (tensors valid only during the call). Non-OK stops the run with that status. */
+typedef oct_status (*oct_session_observer)(void *ctx, const oct_node *n, const oct_tensor *const *outputs);
 
 void oct_session_opts_default(oct_session_opts *o);
 
@@ -39,6 +44,13 @@ int oct_session_output_index(const oct_session *s, const char *name);  /* -1 if 
  * a clear OCT_E_SHAPE / OCT_E_DTYPE error names the input). outputs[i] receive
  * new tensors owned by the caller (oct_tensor_free). */
 oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_tensor **outputs);
+
+/* Install (fn non-NULL) or remove the observer. */
+void oct_session_set_observer(oct_session *s, oct_session_observer fn, void *ctx);
+
+/* Bytes of weights the session holds: the graph's constants plus what the
+ * ops' prepared states hold (packed weights; oct_op_impl.state_bytes). */
+size_t oct_session_weight_bytes(const oct_session *s);
 
 /* Peak bytes of activation memory of the plan for the given input shapes
  * (plans are cached per input-shape signature). */

@@ -128,6 +128,10 @@ double oct_conv_dflat_useful(const oct_conv_geom *g);
 /* Packed weights: per group, per 8-row tile, [Kg][8] (rows >= Mg zero). */
 int64_t oct_conv_dflat_w_floats(const oct_conv_geom *g);
 void oct_conv_dflat_pack_w(const oct_conv_geom *g, const float *w, float *dst);
+/* The same layout in fp16 (FP16 mode): the task widens one 8-row tile at a
+ * time into a per-thread scratch, so results equal packing the widened
+ * weights with oct_conv_dflat_pack_w bit for bit. */
+void oct_conv_dflat_pack_w_f16(const oct_conv_geom *g, const uint16_t *w, uint16_t *dst);
 
 typedef struct oct_conv_job {
     const oct_conv_geom *g;
@@ -142,8 +146,10 @@ typedef struct oct_conv_job {
     /* optional fused residual sum (same shape as y): y = act(conv + bias + res) */
     const float *res;
     int64_t *koff; /* FLAT / NT / DFLAT: offset of each k in the padded image (owned) */
-    /* DFLAT: weights packed by oct_conv_dflat_pack_w (NULL: packed per call) */
+    /* DFLAT: weights packed by oct_conv_dflat_pack_w (NULL: packed per call),
+     * or by oct_conv_dflat_pack_w_f16 (dfw_h; then dfw is NULL) */
     const float *dfw;
+    const uint16_t *dfw_h;
     float *dfw_own;
     oct_conv_dflat_geom df;
 } oct_conv_job;
@@ -159,7 +165,8 @@ void oct_conv_par_units(oct_pool *pool, int64_t n, int rev, oct_unit_fn fn, void
 /* y[i] = act(y[i] + r[i]) (a fused residual sum after a pass without act). */
 void oct_conv_add_res_act(float *restrict y, const float *restrict r, int64_t n, const oct_act *act);
 
-/* Fill the derived fields (koff; DFLAT: geometry, weights if dfw is NULL).
+/* Fill the derived fields (koff; DFLAT: geometry, weights if dfw and dfw_h
+ * are NULL). w may be NULL when the weights come packed.
  * OCT_E_NOMEM on allocation failure. */
 oct_status oct_conv_job_prepare(oct_conv_job *j);
 void oct_conv_job_release(oct_conv_job *j);

@@ -116,6 +116,20 @@ void oct_conv_dflat_pack_w(const oct_conv_geom *g, const float *w, float *dst)
         }
 }
 
+void oct_conv_dflat_pack_w_f16(const oct_conv_geom *g, const uint16_t *w, uint16_t *dst)
+{
+    const int64_t MR = OCT_CONV_DFLAT_MR, tiles = (g->Mg + MR - 1) / MR, K = g->Kg;
+    for (int64_t gi = 0; gi < g->G; gi++)
+        for (int64_t t = 0; t < tiles; t++) {
+            uint16_t *d = dst + (gi * tiles + t) * K * MR;
+            for (int64_t r = 0; r < MR; r++) {
+                int64_t m = t * MR + r;
+                const uint16_t *s = w + (gi * g->Mg + m) * K;
+                for (int64_t k = 0; k < K; k++) d[k * MR + r] = m < g->Mg ? s[k] : 0;
+            }
+        }
+}
+
 oct_status oct_conv_dflat_prepare(oct_conv_job *j)
 {
     const oct_conv_geom *g = j->g;

@@ -2,10 +2,12 @@
  * phases), 8 x 48 microkernel reading B straight from the source, masked
  * epilogue that drops the junk columns (see conv.h). */
 #include <immintrin.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/cpu/conv.h"
+#include "backend/cpu/f16cvt.h"
 #include "backend/cpu/par.h"
 
 #define MR OCT_CONV_DFLAT_MR
@@ -255,8 +257,10 @@ static void epilogue(const df_epi *e, const float *acc, int mr)
 
 /* ---- one (image, group) ---------------------------------------------------------- */
 
-/* Work items (panel, tile) [u0, u1) of one (image, group), panel-major. */
-static void run_items(const oct_conv_job *j, const float *S, int64_t n, int64_t gi, int64_t u0, int64_t u1)
+/* Work items (panel, tile) [u0, u1) of one (image, group), item u = panel *
+ * tiles + tile. fp16 weights (dfw_h) are widened one tile at a time into this
+ * thread's scratch. 0 when that scratch cannot be allocated. */
+static int run_items(const oct_conv_job *j, const float *S, int64_t n, int64_t gi, int64_t u0, int64_t u1)
 {
     const oct_conv_geom *g = j->g;
     const oct_conv_dflat_geom *df = &j->df;
@@ -264,7 +268,11 @@ static void run_items(const oct_conv_job *j, const float *S, int64_t n, int64_t 
     float *y = j->y + ybase;
     const float *res = j->res ? j->res + ybase : NULL;
     const int64_t tiles = (g->Mg + MR - 1) / MR, K = g->Kg;
-    const float *wg = j->dfw + gi * tiles * K * MR;
+    const float *wg = j->dfw ? j->dfw + gi * tiles * K * MR : NULL;
+    const uint16_t *wgh = j->dfw_h ? j->dfw_h + gi * tiles * K * MR : NULL;
+    float *wide = NULL;
+    int64_t wide_t = -1;
+    if (wgh && !(wide = oct_f16cvt_scratch(OCT_F16CVT_SLOT_DFLAT, (size_t)(K * MR)))) return 0;
     const float *bias = j->bias ? j->bias + gi * g->Mg : NULL;
     _Alignas(64) float acc[MR * NR];
     df_seg seg[NR];
@@ -274,14 +282,29 @@ static void run_items(const oct_conv_job *j, const float *S, int64_t n, int64_t 
     e.kind = (int)j->act.kind;
     e.lo = _mm512_set1_ps(j->act.alpha);
     e.hi = _mm512_set1_ps(j->act.beta);
-    for (int64_t u = u0; u < u1;) {
-        const int64_t q0 = u / tiles * NR;
-        const int64_t w = df->nq - q0 < NR ? df->nq - q0 : NR;
-        const int nc = (int)((w + 15) / 16);
-        const __mmask16 mlast = lanes(0, w - 16 * (nc - 1));
-        e.nseg = panel_segments(g, df, q0, w, seg);
-        for (int64_t t = u % tiles; t < tiles && u < u1; t++, u++) {
-            const float *wt = wg + t * K * MR;
+    /* fp32: panel-major (a panel's source stays cached across the tiles);
+     * fp16: tile-major, so each widened tile serves every panel of the range */
+    const int64_t p0 = u0 / tiles, np = (u1 + tiles - 1) / tiles - p0;
+    const int64_t outer = wgh ? tiles : np, inner = wgh ? np : tiles;
+    int64_t seg_q0 = -1;
+    for (int64_t oi = 0; oi < outer; oi++)
+        for (int64_t ii = 0; ii < inner; ii++) {
+            const int64_t p = p0 + (wgh ? ii : oi), t = wgh ? oi : ii, u = p * tiles + t;
+            if (u < u0 || u >= u1) continue;
+            const int64_t q0 = p * NR;
+            const int64_t w = df->nq - q0 < NR ? df->nq - q0 : NR;
+            const int nc = (int)((w + 15) / 16);
+            const __mmask16 mlast = lanes(0, w - 16 * (nc - 1));
+            if (q0 != seg_q0) e.nseg = panel_segments(g, df, q0, w, seg);
+            seg_q0 = q0;
+            const float *wt;
+            if (wgh) {
+                if (wide_t != t) oct_f16cvt_to_f32(wgh + t * K * MR, wide, K * MR, OCT_CPU_AVX512);
+                wide_t = t;
+                wt = wide;
+            } else {
+                wt = wg + t * K * MR;
+            }
             if (nc == 3) df_kernel_3(K, wt, S + q0, j->koff, mlast, acc);
             else if (nc == 2) df_kernel_2(K, wt, S + q0, j->koff, mlast, acc);
             else df_kernel_1(K, wt, S + q0, j->koff, mlast, acc);
@@ -291,7 +314,7 @@ static void run_items(const oct_conv_job *j, const float *S, int64_t n, int64_t 
             e.y = y + t * MR * g->out_sp;
             epilogue(&e, acc, mr);
         }
-    }
+    return 1;
 }
 
 static int64_t n_items(const oct_conv_job *j)
@@ -310,7 +333,7 @@ oct_status oct_conv_dflat_task_avx512(const oct_conv_job *j, int64_t n, int64_t 
         build_source(g, &j->df, x, buf, 0, g->Cg);
         S = buf;
     }
-    run_items(j, S, n, gi, 0, n_items(j));
+    if (!run_items(j, S, n, gi, 0, n_items(j))) return oct_err(OCT_E_NOMEM, "Conv: out of memory");
     return OCT_OK;
 }
 
@@ -323,13 +346,14 @@ typedef struct img_ctx {
     const float *x;
     float *S;
     int64_t n, gi, per, total;
+    _Atomic int nomem;
 } img_ctx;
 
 static void items_unit(void *ctx, int64_t u)
 {
     img_ctx *c = ctx;
     int64_t u0 = u * c->per, u1 = u0 + c->per < c->total ? u0 + c->per : c->total;
-    run_items(c->j, c->S ? c->S : c->x, c->n, c->gi, u0, u1);
+    if (!run_items(c->j, c->S ? c->S : c->x, c->n, c->gi, u0, u1)) atomic_store(&c->nomem, 1);
 }
 
 oct_status oct_conv_dflat_image_avx512(const oct_conv_job *j, int64_t n, int64_t gi, oct_pool *pool)
@@ -350,6 +374,7 @@ oct_status oct_conv_dflat_image_avx512(const oct_conv_job *j, int64_t n, int64_t
     }
     c.total = n_items(j);
     c.per = (c.total + 4 * T - 1) / (4 * T);
+    atomic_init(&c.nomem, 0);
     oct_par_units(pool, (c.total + c.per - 1) / c.per, items_unit, &c);
-    return OCT_OK;
+    return atomic_load(&c.nomem) ? oct_err(OCT_E_NOMEM, "Conv: out of memory") : OCT_OK;
 }

@@ -48,7 +48,7 @@ oct_status oct_conv_job_prepare(oct_conv_job *j)
     j->dfw_own = NULL;
     if (j->algo == OCT_CONV_DFLAT) {
         OCT_TRY(oct_conv_dflat_prepare(j));
-        if (!j->dfw) {
+        if (!j->dfw && !j->dfw_h) {
             j->dfw_own = malloc((size_t)oct_conv_dflat_w_floats(j->g) * sizeof(float));
             if (!j->dfw_own) {
                 oct_conv_job_release(j);
@@ -136,7 +136,7 @@ static oct_status gemm_task(const oct_conv_job *j, int64_t n, int64_t gi, oct_po
     const oct_conv_geom *g = j->g;
     const float *x = j->x + (n * g->C + gi * g->Cg) * g->in_sp;
     float *y = j->y + (n * g->M + gi * g->Mg) * g->out_sp;
-    const float *w = j->w + gi * g->Mg * g->Kg;
+    const float *w = j->w ? j->w + gi * g->Mg * g->Kg : NULL; /* NULL: packed */
     oct_sgemm_packed *pk = j->packed ? j->packed[gi] : NULL;
     int avx512 = j->lvl == OCT_CPU_AVX512;
     oct_sgemm_args a;

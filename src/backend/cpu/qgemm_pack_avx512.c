@@ -46,6 +46,21 @@ void oct_qgemm_pack_a_avx512(const void *A_, int64_t lda, int transA, int a_sign
             uint8_t *d = dst + (k / 4) * mr * 4;
             for (int j = 0; j < 16; j++) _mm512_mask_storeu_epi32(d + j * mr * 4, rmask, _mm512_castps_si512(r[j]));
         }
+        if (k < K) { /* the last K - k < 64 bytes of each row: masked loads, zero-padded groups */
+            int64_t rem = K - k;
+            __mmask64 bm = (__mmask64)((1ull << rem) - 1u);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = _mm512_castsi512_ps(
+                    i < mr ? _mm512_maskz_mov_epi8(bm, _mm512_xor_si512(_mm512_maskz_loadu_epi8(bm, A + (i0 + i) * lda + k),
+                                                                        flip64))
+                           : _mm512_setzero_si512());
+            transpose16(r);
+            uint8_t *d = dst + (k / 4) * mr * 4;
+            for (int j = 0; j < (rem + 3) / 4; j++)
+                _mm512_mask_storeu_epi32(d + j * mr * 4, rmask, _mm512_castps_si512(r[j]));
+            k = K;
+        }
     } else {
         const __m128i flip16 = _mm512_castsi512_si128(flip64);
         for (; k + 4 <= K; k += 4) {

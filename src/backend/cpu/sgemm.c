@@ -10,12 +10,15 @@
  *             for MR-panel of A:   microkernel -> C tile, epilogue on the last kb
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/cpu/f16cvt.h"
 #include "backend/cpu/par.h"
 #include "backend/cpu/sgemm.h"
 #include "backend/cpu/sgemm_kernels.h"
+#include "core/dtype.h"
 
 typedef struct kern_info {
     int mr, nr;
@@ -43,7 +46,8 @@ struct oct_sgemm_packed {
     char which; /* 'A' or 'B' */
     oct_cpu_level level;
     int64_t rows, cols, kc;
-    float *data;
+    int f16;    /* 1: data holds fp16 (same layout), widened per block/panel at run time */
+    void *data;
     size_t bytes;
 };
 
@@ -101,9 +105,13 @@ void oct_sgemm_scratch_release(void)
 typedef struct drv {
     const oct_sgemm_args *a;
     const kern_info *k;
+    oct_cpu_level lvl;
     int64_t M, N, K, kc;
     int64_t np_m;           /* MR panels of A */
     const float *pa;        /* packed A: [kb][panel][kk][mr], offset k0*M + i0*kcb */
+    const uint16_t *pah;    /* the same in fp16 (pa NULL): widened per (kb, MC block) */
+    const uint16_t *pbh;    /* pre-packed fp16 B (pb NULL): widened per micro-panel */
+    _Atomic int nomem;      /* a task could not get its widening scratch */
     float *pa_dst;
     const float *pb;        /* B block: offset k0*pb_npad + (j0 - pb_j0)*kcb */
     float *pb_dst;
@@ -195,17 +203,39 @@ static void compute_unit(void *ctx, int64_t t)
              * stays in L1 while the A micro-panels of the block stream past it */
             for (int64_t ic = pm0; ic < pm1; ic += d->mcp) {
                 int64_t icend = min64(pm1, ic + d->mcp);
+                /* A rows [r0, r1) of this block: packed panels are contiguous */
+                const int64_t r0 = ic * k->mr, r1 = min64(icend * k->mr, d->M);
+                const float *ablk = d->pa ? d->pa + k0 * d->M + r0 * kcb : NULL;
+                if (d->pah) {
+                    float *w = oct_f16cvt_scratch(OCT_F16CVT_SLOT_A, (size_t)((r1 - r0) * kcb));
+                    if (!w) {
+                        atomic_store(&d->nomem, 1);
+                        return;
+                    }
+                    oct_f16cvt_to_f32(d->pah + k0 * d->M + r0 * kcb, w, (r1 - r0) * kcb, d->lvl);
+                    ablk = w;
+                }
                 for (int64_t pn = pn0; pn < pn1; pn++) {
                     int64_t j0 = d->jc + pn * k->nr;
                     int nrv = (int)min64(k->nr, d->jc + d->nc - j0);
-                    const float *bp = d->pb + k0 * d->pb_npad + (j0 - d->pb_j0) * kcb;
+                    const int64_t boff = k0 * d->pb_npad + (j0 - d->pb_j0) * kcb;
+                    const float *bp = d->pbh ? NULL : d->pb + boff;
+                    if (d->pbh) {
+                        float *w = oct_f16cvt_scratch(OCT_F16CVT_SLOT_B, (size_t)(kcb * k->nr));
+                        if (!w) {
+                            atomic_store(&d->nomem, 1);
+                            return;
+                        }
+                        oct_f16cvt_to_f32(d->pbh + boff, w, kcb * k->nr, d->lvl);
+                        bp = w;
+                    }
                     float *cc = a->C + j0;
                     epi.bias_col = last && a->bias_kind == OCT_SGEMM_BIAS_COL ? a->bias + j0 : NULL;
                     for (int64_t pm = ic; pm < icend; pm++) {
                         int64_t i0 = pm * k->mr;
                         int mr = (int)min64(k->mr, d->M - i0);
                         epi.bias_row = last && a->bias_kind == OCT_SGEMM_BIAS_ROW ? a->bias + i0 : NULL;
-                        k->ukr(kcb, d->pa + k0 * d->M + i0 * kcb, bp, cc + i0 * a->ldc, a->ldc, mr, nrv, &epi);
+                        k->ukr(kcb, ablk + (i0 - r0) * kcb, bp, cc + i0 * a->ldc, a->ldc, mr, nrv, &epi);
                     }
                 }
             }
@@ -307,8 +337,10 @@ oct_status oct_sgemm_run(const oct_sgemm_args *a, oct_pool *pool)
     oct_cpu_level lvl = a->pa ? a->pa->level : a->pb ? a->pb->level : oct_cpu_level_get();
     drv d;
     memset(&d, 0, sizeof d);
+    atomic_init(&d.nomem, 0);
     d.a = a;
     d.k = &kernels[lvl];
+    d.lvl = lvl;
     d.M = a->M;
     d.N = a->N;
     d.K = a->K;
@@ -332,7 +364,8 @@ oct_status oct_sgemm_run(const oct_sgemm_args *a, oct_pool *pool)
                                 (need_a + need_b) * sizeof(float));
     }
     if (a->pa) {
-        d.pa = a->pa->data;
+        if (a->pa->f16) d.pah = a->pa->data;
+        else d.pa = a->pa->data;
     } else {
         d.pa_dst = ws;
         d.pa = ws;
@@ -346,7 +379,8 @@ oct_status oct_sgemm_run(const oct_sgemm_args *a, oct_pool *pool)
         d.nc = min64(NC, a->N - jc);
         d.np_n = (d.nc + d.k->nr - 1) / d.k->nr;
         if (a->pb) {
-            d.pb = a->pb->data;
+            if (a->pb->f16) d.pbh = a->pb->data;
+            else d.pb = a->pb->data;
             d.pb_npad = (a->N + d.k->nr - 1) / d.k->nr * d.k->nr;
             d.pb_j0 = 0;
         } else {
@@ -364,9 +398,14 @@ oct_status oct_sgemm_run(const oct_sgemm_args *a, oct_pool *pool)
             int64_t qm = (d.np_m + T - 1) / T * d.k->mr, qn = (d.np_n + T - 1) / T * d.k->nr;
             double em = (double)a->M / T / (double)qm, en = (double)d.nc / T / (double)qn;
             d.split_m = em >= en;
+            /* a pre-packed fp16 B is widened by every task that reads a panel:
+             * split N when that still balances, so each panel is widened once */
+            if (d.pbh && d.np_n >= 2 * T) d.split_m = 0;
             d.units = min64(d.split_m ? d.np_m : d.np_n, 4 * T);
         }
         run_units(pool, T, d.units, compute_unit, &d);
+        if (atomic_load(&d.nomem))
+            return oct_err(OCT_E_NOMEM, "sgemm: cannot allocate scratch to widen fp16 operands");
     }
     return OCT_OK;
 }
@@ -395,24 +434,26 @@ oct_status oct_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, fl
 
 /* ---- pre-packed operands -------------------------------------------------- */
 
-static oct_sgemm_packed *packed_new(char which, int64_t rows, int64_t cols, size_t n_floats)
+static oct_sgemm_packed *packed_new(char which, int64_t rows, int64_t cols, size_t n_elems, int f16)
 {
     oct_sgemm_packed *p = calloc(1, sizeof *p);
     if (!p) {
         oct_err(OCT_E_NOMEM, "sgemm: out of memory");
         return NULL;
     }
+    size_t esz = f16 ? sizeof(uint16_t) : sizeof(float);
     p->which = which;
     p->level = oct_cpu_level_get();
     p->rows = rows;
     p->cols = cols;
+    p->f16 = f16;
     p->kc = kc_for(&kernels[p->level], which == 'A' ? cols : rows);
-    p->bytes = (n_floats * sizeof(float) + 63) & ~(size_t)63;
+    p->bytes = (n_elems * esz + 63) & ~(size_t)63;
     if (p->bytes == 0) p->bytes = 64;
     p->data = aligned_alloc(64, p->bytes);
     if (!p->data) {
         free(p);
-        oct_err(OCT_E_NOMEM, "sgemm: cannot allocate %zu bytes for a packed operand", n_floats * sizeof(float));
+        oct_err(OCT_E_NOMEM, "sgemm: cannot allocate %zu bytes for a packed operand", n_elems * esz);
         return NULL;
     }
     return p;
@@ -424,14 +465,15 @@ oct_sgemm_packed *oct_sgemm_pack_a(int transA, int64_t M, int64_t K, const float
         oct_err(OCT_E_INVALID, "sgemm: negative size");
         return NULL;
     }
-    oct_sgemm_packed *p = packed_new('A', M, K, (size_t)(M * K));
+    oct_sgemm_packed *p = packed_new('A', M, K, (size_t)(M * K), 0);
     if (!p) return NULL;
     const kern_info *k = &kernels[p->level];
+    float *data = p->data;
     for (int64_t k0 = 0; k0 < K; k0 += p->kc) {
         int64_t kcb = min64(p->kc, K - k0);
         for (int64_t i0 = 0; i0 < M; i0 += k->mr) {
             int mr = (int)min64(k->mr, M - i0);
-            k->pack_a(A, lda, transA, i0, mr, k0, kcb, p->data + k0 * M + i0 * kcb);
+            k->pack_a(A, lda, transA, i0, mr, k0, kcb, data + k0 * M + i0 * kcb);
         }
     }
     return p;
@@ -445,14 +487,61 @@ oct_sgemm_packed *oct_sgemm_pack_b(int transB, int64_t K, int64_t N, const float
     }
     const kern_info *k = &kernels[oct_cpu_level_get()];
     int64_t npad = (N + k->nr - 1) / k->nr * k->nr;
-    oct_sgemm_packed *p = packed_new('B', K, N, (size_t)(K * npad));
+    oct_sgemm_packed *p = packed_new('B', K, N, (size_t)(K * npad), 0);
     if (!p) return NULL;
+    float *data = p->data;
     for (int64_t k0 = 0; k0 < K; k0 += p->kc) {
         int64_t kcb = min64(p->kc, K - k0);
-        k->pack_b(B, ldb, transB, 0, N, k->nr, k0, kcb, p->data + k0 * npad);
+        k->pack_b(B, ldb, transB, 0, N, k->nr, k0, kcb, data + k0 * npad);
     }
     return p;
 }
+
+/* fp16 operands: widen the source, pack it as fp32 with the routines above
+ * (one layout for both), narrow the packed panels back (exact: every value
+ * came from fp16). The fp32 copies live only during the call (load time). */
+static oct_sgemm_packed *pack_f16(char which, int trans, int64_t rows, int64_t cols, const uint16_t *X, int64_t ld)
+{
+    if (rows < 0 || cols < 0) {
+        oct_err(OCT_E_INVALID, "sgemm: negative size");
+        return NULL;
+    }
+    /* op(X) is rows x cols; X itself is stored (trans ? cols x rows : rows x cols) with ld */
+    int64_t srows = trans ? cols : rows, scols = trans ? rows : cols;
+    if (srows > 0 && scols > 0 && ld < scols) {
+        oct_err(OCT_E_INVALID, "sgemm: leading dimension %lld < %lld", (long long)ld, (long long)scols);
+        return NULL;
+    }
+    int64_t n = srows > 0 && scols > 0 ? (srows - 1) * ld + scols : 0;
+    float *wide = oct_f16cvt_widen_alloc(X, n, "sgemm");
+    if (!wide) return NULL;
+    oct_sgemm_packed *p32 = which == 'A' ? oct_sgemm_pack_a(trans, rows, cols, wide, ld)
+                                         : oct_sgemm_pack_b(trans, rows, cols, wide, ld);
+    free(wide);
+    if (!p32) return NULL;
+    const kern_info *k = &kernels[p32->level];
+    size_t elems = (size_t)(which == 'A' ? rows * cols : rows * ((cols + k->nr - 1) / k->nr * k->nr));
+    oct_sgemm_packed *p = packed_new(which, rows, cols, elems, 1);
+    if (p) {
+        p->level = p32->level;
+        p->kc = p32->kc;
+        oct_f32_to_f16_n(p32->data, p->data, elems);
+    }
+    oct_sgemm_packed_free(p32);
+    return p;
+}
+
+oct_sgemm_packed *oct_sgemm_pack_a_f16(int transA, int64_t M, int64_t K, const uint16_t *A, int64_t lda)
+{
+    return pack_f16('A', transA, M, K, A, lda);
+}
+
+oct_sgemm_packed *oct_sgemm_pack_b_f16(int transB, int64_t K, int64_t N, const uint16_t *B, int64_t ldb)
+{
+    return pack_f16('B', transB, K, N, B, ldb);
+}
+
+int oct_sgemm_packed_is_f16(const oct_sgemm_packed *p) { return p ? p->f16 : 0; }
 
 void oct_sgemm_packed_free(oct_sgemm_packed *p)
 {

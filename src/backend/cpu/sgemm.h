@@ -92,6 +92,14 @@ void oct_sgemm_tile(int *mr, int *nr);
  * NULL (message set) on allocation failure. */
 oct_sgemm_packed *oct_sgemm_pack_a(int transA, int64_t M, int64_t K, const float *A, int64_t lda);
 oct_sgemm_packed *oct_sgemm_pack_b(int transB, int64_t K, int64_t N, const float *B, int64_t ldb);
+/* The same from fp16 storage (FP16 mode): the packed panels stay fp16 (half
+ * the bytes) and are widened to fp32 at run time, per A block (MC x KC) or B
+ * micro-panel (KC x NR), into a per-thread scratch (backend/cpu/f16cvt.h).
+ * The layout and the microkernel are those of the fp32 operand, so results
+ * are bit for bit those of packing the widened values as fp32. */
+oct_sgemm_packed *oct_sgemm_pack_a_f16(int transA, int64_t M, int64_t K, const uint16_t *A, int64_t lda);
+oct_sgemm_packed *oct_sgemm_pack_b_f16(int transB, int64_t K, int64_t N, const uint16_t *B, int64_t ldb);
+int oct_sgemm_packed_is_f16(const oct_sgemm_packed *p);
 void oct_sgemm_packed_free(oct_sgemm_packed *p);
 /* Dimensions the operand was packed with (rows x cols of op(X)). */
 void oct_sgemm_packed_dims(const oct_sgemm_packed *p, int64_t *rows, int64_t *cols);

@@ -1,0 +1,309 @@
+/* com.octet QLinearConvNhwc: QLinearConv on channels-last (NHWC) uint8 / int8
+ * activations, made by the layout pass (graph/pass_nhwc.c) for integer
+ * chains; never read from or written to model files. Inputs and attributes
+ * as QLinearConv (x and y are [N, H, W, C]); 2-D, group 1, constant int8
+ * weights with zero zero points and constant scales (the pass checks).
+ *
+ * One integer GEMM per block of output pixels over the whole batch:
+ *   A = im2col rows (pixels x K, K = (ky, kx, c) so every tap is C contiguous
+ *       bytes; a 1x1 stride-1 unpadded conv reads x itself), u8 with the
+ *       zero point za = x_zero_point (padding = that byte),
+ *   B = W as K x M int8, packed at load,
+ *   C = y rows: the GEMM's fixed-point epilogue requantizes straight into
+ *       NHWC y: bias (int32), M0 * 2^-shift per channel (real multiplier
+ *       x_scale * w_scale[m] / y_scale), zero point, ReLU/Clip as a clamp.
+ * No transposes and no intermediate buffers beyond the im2col block. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/conv_attrs.h"
+#include "ops/quant_util.h"
+
+typedef struct nhwc_state {
+    int64_t K, M;
+    oct_qgemm_packed *pb;
+    int32_t *m0, *shift;  /* M values */
+    int32_t zx, zo;
+    int32_t q_lo, q_hi;
+    oct_dtype xdt, ydt;
+} nhwc_state;
+
+/* NCHW view of an NHWC tensor header (for the shared geometry code). */
+static void nchw_view(const oct_tensor *x, oct_tensor *v)
+{
+    *v = *x;
+    v->dims[0] = x->dims[0];
+    v->dims[1] = x->dims[3];
+    v->dims[2] = x->dims[1];
+    v->dims[3] = x->dims[2];
+}
+
+static oct_status geom(const oct_node *n, const oct_tensor *const *in, oct_conv_geom *g)
+{
+    OCT_TRY(oct_op_check_arity(n, in, 8, 9, 8));
+    const oct_tensor *x = in[0], *w = in[3];
+    if (x->rank != 4 || w->rank != 4) return oct_err(OCT_E_SHAPE, "%s: 2-D convolution expected", n->op_type);
+    if (x->dtype != OCT_DT_U8 && x->dtype != OCT_DT_I8) return oct_op_bad_dtype(n, x->dtype);
+    oct_tensor v;
+    nchw_view(x, &v);
+    OCT_TRY(oct_conv_attrs_geom(n, &v, w, 0, g));
+    if (g->G != 1) return oct_err(OCT_E_UNSUPPORTED, "%s: groups are not supported", n->op_type);
+    return OCT_OK;
+}
+
+static oct_status nhwc_infer(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out)
+{
+    oct_conv_geom g;
+    OCT_TRY(geom(n, in, &g));
+    int64_t d[4] = {g.N, g.out[1], g.out[2], g.M};
+    return oct_out_shape(out[0], in[7]->dtype, 4, d);
+}
+
+static void nhwc_release(oct_node *n)
+{
+    nhwc_state *s = n->state;
+    if (s) {
+        oct_qgemm_packed_free(s->pb);
+        free(s->m0);
+        free(s->shift);
+        free(s);
+    }
+    n->state = NULL;
+}
+
+static const oct_tensor *cval(const oct_graph *g, const oct_node *n, int i)
+{
+    return i < n->n_in && n->in[i] >= 0 ? g->val[n->in[i]].constant : NULL;
+}
+
+static oct_status nhwc_prepare(oct_node *n, const oct_graph *g)
+{
+    const oct_tensor *xs = cval(g, n, 1), *xz = cval(g, n, 2), *w = cval(g, n, 3), *ws = cval(g, n, 4);
+    const oct_tensor *wz = cval(g, n, 5), *ys = cval(g, n, 6), *yz = cval(g, n, 7);
+    if (!xs || !xz || !w || !ws || !ys || !yz || w->dtype != OCT_DT_I8 || w->rank != 4)
+        return oct_err(OCT_E_INVALID, "%s: constant int8 weights and constant scales / zero points required",
+                       n->op_type);
+    int64_t M = w->dims[0], C = w->dims[1], KH = w->dims[2], KW = w->dims[3], K = C * KH * KW;
+    int64_t nws = oct_tensor_numel(ws);
+    if (nws != 1 && nws != M) return oct_err(OCT_E_SHAPE, "%s: w_scale must have 1 or %lld values", n->op_type, (long long)M);
+    if (wz)
+        for (int64_t i = 0; i < oct_tensor_numel(wz); i++)
+            if (oct_dtype_get(wz->dtype, wz->data, (size_t)i) != 0)
+                return oct_err(OCT_E_INVALID, "%s: weight zero points must be 0", n->op_type);
+    nhwc_state *s = calloc(1, sizeof *s);
+    int8_t *b = malloc((size_t)(K * M));
+    if (!s || !b || !(s->m0 = malloc((size_t)M * sizeof *s->m0)) || !(s->shift = malloc((size_t)M * sizeof *s->shift))) {
+        free(b);
+        n->state = s;
+        nhwc_release(n);
+        return oct_err(OCT_E_NOMEM, "%s: out of memory", n->op_type);
+    }
+    n->state = s;
+    const int8_t *wd = w->data;
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t ky = 0; ky < KH; ky++)
+                for (int64_t kx = 0; kx < KW; kx++)
+                    b[((ky * KW + kx) * C + c) * M + m] = wd[((m * C + c) * KH + ky) * KW + kx];
+    s->pb = oct_qgemm_pack_b(OCT_QGEMM_AUTO, 0, K, M, b, M);
+    free(b);
+    if (!s->pb) {
+        nhwc_release(n);
+        return OCT_E_NOMEM;
+    }
+    float x_scale, y_scale;
+    oct_quant_read_scale(xs, 1, &x_scale);
+    oct_quant_read_scale(ys, 1, &y_scale);
+    oct_quant_read_zp(xz, 1, &s->zx);
+    oct_quant_read_zp(yz, 1, &s->zo);
+    for (int64_t m = 0; m < M; m++) {
+        float wsc = ((const float *)ws->data)[nws == 1 ? 0 : m];
+        int sh = 0;
+        double real = (double)oct_quant_mult(x_scale, wsc, y_scale);
+        if (!(real > 0) || real >= 2147483648.0) {
+            nhwc_release(n);
+            return oct_err(OCT_E_INVALID, "%s: bad requantization scale %g for channel %lld", n->op_type, real,
+                           (long long)m);
+        }
+        OCT_TRY(oct_quant_multiplier(real, &s->m0[m], &sh));
+        s->shift[m] = sh;
+    }
+    s->K = K;
+    s->M = M;
+    s->xdt = xz->dtype;
+    s->ydt = yz->dtype;
+    int32_t clamp[2];
+    if (oct_quant_act_clamp(n, y_scale, s->zo, s->ydt, clamp)) {
+        s->q_lo = clamp[0];
+        s->q_hi = clamp[1];
+    } else {
+        s->q_lo = oct_quant_lo(s->ydt);
+        s->q_hi = oct_quant_hi(s->ydt);
+    }
+    return OCT_OK;
+}
+
+typedef struct nhwc_run {
+    const oct_conv_geom *g;
+    const nhwc_state *s;
+    const uint8_t *x;
+    uint8_t *y;
+    const int32_t *bias;
+    int64_t rows_per_blk, C;
+    int pointwise;
+    size_t scratch;
+    _Atomic int failed;
+} nhwc_run;
+
+/* n <= 16 bytes without a call: two overlapping fixed-size copies. */
+static inline void copy_small(uint8_t *d, const uint8_t *s, int64_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (int64_t i = 0; i < n; i++) d[i] = s[i];
+    }
+}
+
+/* im2col of output pixels [p0, p1) of the whole batch: row (p - p0) holds
+ * the K = KH * KW * C bytes of pixel p's window (padding = the zero point's
+ * byte). With unit dilation in x, the KW taps of a window row are KW * C
+ * contiguous input bytes: one copy per window row where it lies inside. */
+static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
+{
+    const oct_conv_geom *g = r->g;
+    int64_t C = r->C, H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2];
+    int64_t KH = g->k[1], KW = g->k[2], sy = g->s[1], sx = g->s[2], dy = g->d[1], dx = g->d[2];
+    int64_t K = r->s->K, rowb = KW * C;
+    uint8_t pad = (uint8_t)r->s->zx;
+    int64_t n = p0 / (OH * OW), oy = p0 / OW % OH, ox = p0 % OW;
+    uint8_t *dst = col;
+    for (int64_t p = p0; p < p1; p++, dst += K) {
+        const uint8_t *img = r->x + n * H * W * C;
+        int64_t ix0 = ox * sx - g->pb[2];
+        int inside_x = ix0 >= 0 && ix0 + (KW - 1) * dx < W;
+        uint8_t *d = dst;
+        for (int64_t ky = 0; ky < KH; ky++, d += rowb) {
+            int64_t iy = oy * sy - g->pb[1] + ky * dy;
+            if (iy < 0 || iy >= H) {
+                memset(d, pad, (size_t)rowb);
+                continue;
+            }
+            const uint8_t *src = img + (iy * W) * C;
+            if (inside_x && dx == 1) {
+                if (rowb <= 16) copy_small(d, src + ix0 * C, rowb);
+                else
+                    memcpy(d, src + ix0 * C, (size_t)rowb);
+                continue;
+            }
+            for (int64_t kx = 0; kx < KW; kx++) {
+                int64_t ix = ix0 + kx * dx;
+                if (ix < 0 || ix >= W) memset(d + kx * C, pad, (size_t)C);
+                else memcpy(d + kx * C, src + ix * C, (size_t)C);
+            }
+        }
+        if (++ox == OW) {
+            ox = 0;
+            if (++oy == OH) oy = 0, n++;
+        }
+    }
+}
+
+static void gemm_block(nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
+{
+    const nhwc_state *s = r->s;
+    oct_qgemm_args a;
+    oct_qgemm_args_init(&a, s->ydt == OCT_DT_I8 ? OCT_QGEMM_OUT_S8 : OCT_QGEMM_OUT_U8);
+    a.M = p1 - p0;
+    a.N = s->M;
+    a.K = s->K;
+    if (r->pointwise) {
+        a.A = r->x + p0 * r->C;
+    } else {
+        im2col_nhwc(r, p0, p1, col);
+        a.A = col;
+    }
+    a.lda = s->K;
+    a.a_signed = s->xdt == OCT_DT_I8;
+    a.za = s->zx;
+    a.pb = s->pb;
+    a.C = r->y + p0 * s->M;
+    a.ldc = s->M;
+    a.bias = r->bias;
+    a.per_channel = 1;
+    a.m0 = s->m0;
+    a.shift = s->shift;
+    a.zo = s->zo;
+    a.q_lo = s->q_lo;
+    a.q_hi = s->q_hi;
+    if (oct_qgemm_run(&a, NULL) != OCT_OK) r->failed = 1;
+}
+
+static void blocks_task(void *ctx, int64_t b, int64_t e, int tid)
+{
+    (void)tid;
+    nhwc_run *r = ctx;
+    int64_t P = r->g->N * r->g->out_sp;
+    uint8_t *col = r->pointwise ? NULL : malloc(r->scratch);
+    if (!r->pointwise && !col) {
+        r->failed = 1;
+        return;
+    }
+    for (int64_t k = b; k < e; k++) {
+        int64_t p0 = k * r->rows_per_blk, p1 = p0 + r->rows_per_blk < P ? p0 + r->rows_per_blk : P;
+        gemm_block(r, p0, p1, col);
+    }
+    free(col);
+}
+
+static oct_status nhwc_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
+                               const oct_exec *ex)
+{
+    oct_conv_geom g;
+    OCT_TRY(geom(n, in, &g));
+    const nhwc_state *s = n->state;
+    if (!s || s->K != g.Kg || s->M != g.M || in[0]->dtype != s->xdt)
+        return oct_err(OCT_E_INVALID, "%s: not prepared for these inputs", n->op_type);
+    const oct_tensor *B = oct_quant_in(n, in, 8);
+    if (B && (B->dtype != OCT_DT_I32 || oct_tensor_numel(B) != g.M))
+        return oct_err(OCT_E_SHAPE, "%s: bias must be %lld int32 values", n->op_type, (long long)g.M);
+    nhwc_run r;
+    memset(&r, 0, sizeof r);
+    r.g = &g;
+    r.s = s;
+    r.x = in[0]->data;
+    r.y = out[0]->data;
+    r.bias = B ? B->data : NULL;
+    r.C = g.C;
+    r.pointwise = g.k[1] == 1 && g.k[2] == 1 && g.s[1] == 1 && g.s[2] == 1 && g.pb[1] == 0 && g.pb[2] == 0 &&
+                  g.pe[1] == 0 && g.pe[2] == 0;
+    int64_t P = g.N * g.out_sp;
+    /* blocks of 14k rows (the VNNI tile) with the im2col block within ~128 KB */
+    int64_t rows = (128 << 10) / (s->K > 0 ? s->K : 1);
+    rows = rows / 14 * 14;
+    if (rows < 14) rows = 14;
+    if (rows > 1008) rows = 1008;
+    r.rows_per_blk = rows;
+    r.scratch = (size_t)(rows * s->K) + 64;
+    int64_t nblk = (P + rows - 1) / rows;
+    oct_pool_for(ex ? ex->pool : NULL, nblk, 1, blocks_task, &r);
+    if (r.failed) return oct_err(OCT_E_NOMEM, "%s: integer GEMM failed", n->op_type);
+    return OCT_OK;
+}
+
+const oct_op_impl oct_op_QLinearConvNhwc = {
+    .infer = nhwc_infer,
+    .compute = nhwc_compute,
+    .prepare = nhwc_prepare,
+    .release = nhwc_release,
+};

@@ -1,0 +1,115 @@
+/* The quantization pipeline from a config (quant/quantize.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnx/onnx.h"
+#include "ops/op.h"
+#include "quant/fp16.h"
+#include "quant/quantize.h"
+#include "runtime/session.h"
+
+oct_status oct_quant_base_graph(const char *onnx_path, oct_graph **out)
+{
+    *out = NULL;
+    oct_session_opts so;
+    oct_session_opts_default(&so);
+    so.keep_adds = 1;
+    so.n_threads = 1;
+    oct_session *s = NULL;
+    OCT_TRY(oct_session_load(onnx_path, &so, &s));
+    /* the session's graph: passes run, static shapes inferred */
+    *out = oct_graph_clone(oct_session_graph(s));
+    oct_session_free(s);
+    return *out ? OCT_OK : OCT_E_NOMEM;
+}
+
+static oct_status quantize_static(oct_graph *base, const oct_qconfig *q, const oct_tensor *calib,
+                                  const oct_progress *prog, oct_graph **out)
+{
+    oct_qdq_plan p;
+    oct_calib_stats st;
+    memset(&st, 0, sizeof st);
+    OCT_TRY(oct_qdq_plan_make(base, q, NULL, &p));
+    unsigned char *want = calloc((size_t)base->n_val + 1, 1);
+    oct_status s = want ? OCT_OK : oct_err(OCT_E_NOMEM, "out of memory");
+    for (int v = 0; v < base->n_val && want; v++) want[v] = p.quant[v] && p.share[v] == v;
+    int64_t n = calib->dims[0];
+    if (q->samples > 0 && q->samples < n) n = q->samples;
+    oct_tensor *x = NULL;
+    if (s == OCT_OK) {
+        int64_t dims[OCT_MAX_RANK];
+        memcpy(dims, calib->dims, sizeof dims);
+        dims[0] = n;
+        x = oct_tensor_wrap(calib->dtype, calib->rank, dims, calib->data);
+        if (!x) s = oct_err(OCT_E_NOMEM, "out of memory");
+    }
+    if (s == OCT_OK) s = oct_calibrate(base, want, x, 64, q->method != OCT_CALIB_MINMAX, prog, &st);
+    if (s == OCT_OK) s = oct_qdq_plan_ranges(&p, &st, q);
+    oct_graph *g = NULL;
+    if (s == OCT_OK && !(g = oct_graph_clone(base))) s = OCT_E_NOMEM;
+    if (s == OCT_OK) s = oct_qdq_insert(g, &p, q);
+    if (s != OCT_OK) {
+        oct_graph_free(g);
+        g = NULL;
+    }
+    oct_tensor_free(x);
+    free(want);
+    oct_calib_stats_free(&st);
+    oct_qdq_plan_free(&p);
+    *out = g;
+    return s;
+}
+
+/* fp16 mode: every node without an fp32 override gets fp16 weights. */
+static int keep_fp32(void *ctx, const oct_node *n)
+{
+    return oct_qconfig_override(ctx, n->name, n->op_type) == OCT_PREC_FP32;
+}
+
+/* int8 modes: only nodes overridden to fp16 get fp16 weights. */
+static int keep_unless_fp16(void *ctx, const oct_node *n)
+{
+    return oct_qconfig_override(ctx, n->name, n->op_type) != OCT_PREC_FP16;
+}
+
+static int has_fp16_override(const oct_qconfig *q)
+{
+    for (int i = 0; i < q->n_overrides; i++)
+        if (q->overrides[i].precision == OCT_PREC_FP16) return 1;
+    return 0;
+}
+
+oct_status oct_quantize_model(const char *onnx_path, const oct_qconfig *q, const oct_tensor *calib,
+                              const oct_progress *prog, oct_graph **out)
+{
+    *out = NULL;
+    oct_graph *base = NULL;
+    OCT_TRY(oct_quant_base_graph(onnx_path, &base));
+    oct_status s = OCT_OK;
+    if (q->precision == OCT_PREC_INT8 && q->act_dynamic) {
+        int count = 0;
+        s = oct_quant_dynamic(base, q, NULL, &count);
+    } else if (q->precision == OCT_PREC_INT8) {
+        if (!calib || calib->rank < 1 || calib->dims[0] < 1) {
+            s = oct_err(OCT_E_INVALID, "static int8 quantization needs calibration data");
+        } else {
+            oct_graph *g = NULL;
+            s = quantize_static(base, q, calib, prog, &g);
+            oct_graph_free(base);
+            base = g;
+        }
+    } else if (q->precision == OCT_PREC_FP16) {
+        int64_t before = 0, after = 0;
+        s = oct_quant_to_fp16(base, keep_fp32, (void *)q, &before, &after);
+    }
+    if (s == OCT_OK && q->precision == OCT_PREC_INT8 && has_fp16_override(q)) {
+        int64_t before = 0, after = 0;
+        s = oct_quant_to_fp16(base, keep_unless_fp16, (void *)q, &before, &after);
+    }
+    if (s != OCT_OK) {
+        oct_graph_free(base);
+        return oct_err_ctx(s, "%s: ", onnx_path);
+    }
+    *out = base;
+    return OCT_OK;
+}
