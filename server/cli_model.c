@@ -46,20 +46,18 @@ int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val)
     return 0;
 }
 
-static void progress(void *ctx, const char *phase, int64_t done, int64_t total)
+void oct_cli_progress_cb(void *ctx, const char *phase, int64_t done, int64_t total)
 {
     (void)ctx;
     oct_cli_progress(phase, done, total);
 }
 
-int oct_cli_open_model(const char *who, const char *model, const char *cfg_path, const oct_cli_qopts *o, int threads,
-                       oct_session **s, oct_graph **qgraph, oct_precision *prec_out)
+int oct_cli_qsetup_load(const char *who, const char *model, const char *cfg_path, const oct_cli_qopts *o, int quantize,
+                        oct_cli_qsetup *qs)
 {
     char def[4096];
-    oct_model_config cfg;
-    int have_cfg = 0;
-    oct_qconfig q;
-    oct_qconfig_default(&q);
+    memset(qs, 0, sizeof *qs);
+    oct_qconfig_default(&qs->defaults);
     if (!cfg_path) {
         const char *sl = strrchr(model, '/');
         snprintf(def, sizeof def, "%.*s/config.json", sl ? (int)(sl - model) : 1, sl ? model : ".");
@@ -69,30 +67,43 @@ int oct_cli_open_model(const char *who, const char *model, const char *cfg_path,
         else cfg_path = NULL; /* no config beside the model: defaults */
     }
     if (cfg_path) {
-        if (oct_model_config_load(cfg_path, &cfg) != OCT_OK) {
+        if (oct_model_config_load(cfg_path, &qs->cfg) != OCT_OK) {
             fprintf(stderr, "octet %s: %s\n", who, oct_errmsg());
             return -1;
         }
-        have_cfg = 1;
+        qs->have_cfg = 1;
     }
-    const oct_qconfig *src = have_cfg ? &cfg.quant : &q;
-    oct_qconfig eff = *src; /* shallow: overrides / strings stay owned by src */
-    if (o->precision) eff.precision = (oct_precision)(o->precision - 1);
-    else if (!qgraph) eff.precision = OCT_PREC_FP32; /* eval/bench default: the model as it is */
-    if (o->method) eff.method = (oct_calib_method)(o->method - 1);
-    if (o->samples) eff.samples = o->samples;
-    if (o->dynamic) eff.act_dynamic = o->dynamic == 2;
-    if (o->per_tensor) eff.per_channel = o->per_tensor != 2;
-    float norm[3];
-    const float *nd = have_cfg ? oct_model_config_norm(&cfg, norm) : NULL;
+    oct_qconfig *eff = &qs->eff;
+    *eff = qs->have_cfg ? qs->cfg.quant : qs->defaults; /* shallow: overrides / strings stay owned by the source */
+    if (o->precision) eff->precision = (oct_precision)(o->precision - 1);
+    else if (!quantize) eff->precision = OCT_PREC_FP32; /* eval/bench default: the model as it is */
+    if (o->method) eff->method = (oct_calib_method)(o->method - 1);
+    if (o->samples) eff->samples = o->samples;
+    if (o->dynamic) eff->act_dynamic = o->dynamic == 2;
+    if (o->per_tensor) eff->per_channel = o->per_tensor != 2;
+    qs->nd = qs->have_cfg ? oct_model_config_norm(&qs->cfg, qs->norm) : NULL;
+    return 0;
+}
+
+void oct_cli_qsetup_free(oct_cli_qsetup *qs)
+{
+    if (qs->have_cfg) oct_model_config_free(&qs->cfg);
+    oct_qconfig_free(&qs->defaults);
+    memset(qs, 0, sizeof *qs);
+}
+
+int oct_cli_open_model(const char *who, const char *model, const char *cfg_path, const oct_cli_qopts *o, int threads,
+                       oct_session **s, oct_graph **qgraph, oct_precision *prec_out)
+{
+    oct_cli_qsetup qs;
+    if (oct_cli_qsetup_load(who, model, cfg_path, o, qgraph != NULL, &qs) != 0) return -1;
     oct_session_opts so;
     oct_session_opts_default(&so);
     so.n_threads = threads;
-    oct_progress prog = {progress, NULL};
-    oct_status st = oct_quant_session_load(model, &eff, nd, &so, &prog, s, qgraph);
-    if (prec_out) *prec_out = eff.precision;
-    if (have_cfg) oct_model_config_free(&cfg);
-    oct_qconfig_free(&q);
+    oct_progress prog = {oct_cli_progress_cb, NULL};
+    oct_status st = oct_quant_session_load(model, &qs.eff, qs.nd, &so, &prog, s, qgraph);
+    if (prec_out) *prec_out = qs.eff.precision;
+    oct_cli_qsetup_free(&qs);
     if (st != OCT_OK) {
         fprintf(stderr, "octet %s: %s\n", who, oct_errmsg());
         return -1;

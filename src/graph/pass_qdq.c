@@ -12,6 +12,9 @@
  *   DQ(x) -> MaxPool / Reshape / Flatten / Transpose / Squeeze / Unsqueeze -> Q
  *        with the same scale and zero point        the op on the integers
  *   Q(DQ(q)) with the same parameters              q
+ *   DynamicQuantizeLinear(x) -> MatMulInteger(x_q, W_q, x_zp) -> Cast(float)
+ *     -> Mul(., x_scale * w_scale) [-> Add(bias)] [-> Relu|Clip|LeakyRelu]
+ *                                                  com.octet DynQMatMul (dynamic int8)
  *
  * Conditions: activation scales / zero points are constant scalars; weights
  * are constant int8 (per tensor, or per output channel with a zero zero
@@ -362,6 +365,84 @@ static void fuse_requant_identity(oct_graph *g, int k, int *done)
     (*done)++;
 }
 
+/* The other input of a two-input node than v, or -1. */
+static int other_input(const oct_node *n, int v)
+{
+    if (n->n_in != 2) return -1;
+    return n->in[0] == v ? n->in[1] : n->in[1] == v ? n->in[0] : -1;
+}
+
+static oct_status fuse_dynamic(oct_graph *g, int k, int *done)
+{
+    if (!have_op("DynQMatMul", "com.octet")) return OCT_OK;
+    const oct_node *dq = &g->node[k];
+    if (dq->n_out != 3 || dq->out[0] < 0 || dq->out[1] < 0 || dq->out[2] < 0) return OCT_OK;
+    int xq = dq->out[0], xs = dq->out[1], xz = dq->out[2];
+    int km = oct_graph_single_consumer(g, xq);
+    if (km < 0 || !is_op(&g->node[km], "MatMulInteger") || oct_graph_single_consumer(g, xz) != km) return OCT_OK;
+    const oct_node *m = &g->node[km];
+    if (m->n_in < 3 || m->in[0] != xq || m->in[2] != xz || m->n_out != 1) return OCT_OK;
+    const oct_tensor *w = cst(g, m->in[1]);
+    if (!w || w->dtype != OCT_DT_I8 || w->rank != 2) return OCT_OK;
+    if (m->n_in > 3 && m->in[3] >= 0) {
+        const oct_tensor *wz = cst(g, m->in[3]);
+        if (!wz) return OCT_OK;
+        for (int64_t i = 0; i < oct_tensor_numel(wz); i++)
+            if (oct_dtype_get(wz->dtype, wz->data, (size_t)i) != 0) return OCT_OK;
+    }
+    int64_t N = w->dims[1];
+    int kc = oct_graph_single_consumer(g, m->out[0]);
+    if (kc < 0 || !is_op(&g->node[kc], "Cast") || oct_attr_int(&g->node[kc], "to", 0) != OCT_DT_F32) return OCT_OK;
+    int accf = g->node[kc].out[0];
+    int k1 = oct_graph_single_consumer(g, accf);
+    if (k1 < 0 || !is_op(&g->node[k1], "Mul")) return OCT_OK;
+    int s2 = other_input(&g->node[k1], accf);
+    if (s2 < 0 || g->val[s2].producer < 0) return OCT_OK;
+    int k0 = g->val[s2].producer;
+    if (!is_op(&g->node[k0], "Mul") || oct_graph_single_consumer(g, s2) != k1 || oct_graph_single_consumer(g, xs) != k0)
+        return OCT_OK;
+    int wsv = other_input(&g->node[k0], xs);
+    const oct_tensor *ws = cst(g, wsv);
+    if (!ws || ws->dtype != OCT_DT_F32 || (oct_tensor_numel(ws) != 1 && oct_tensor_numel(ws) != N)) return OCT_OK;
+    /* ws must be the second operand of x_scale * w_scale for the same float product (commutative: fine) */
+    int y = g->node[k1].out[0], ka = -1, kact = -1, bias = -1;
+    int c = oct_graph_single_consumer(g, y);
+    if (c >= 0 && is_op(&g->node[c], "Add")) {
+        int b = other_input(&g->node[c], y);
+        const oct_tensor *bt = cst(g, b);
+        if (bt && bt->dtype == OCT_DT_F32 && oct_tensor_numel(bt) == N && bt->dims[bt->rank ? bt->rank - 1 : 0] == N) {
+            ka = c;
+            bias = b;
+            y = g->node[c].out[0];
+            c = oct_graph_single_consumer(g, y);
+        }
+    }
+    oct_act act = {OCT_ACT_NONE, 0, 0};
+    if (c >= 0 && (act_node(g, &g->node[c], &act) || is_op(&g->node[c], "LeakyRelu"))) {
+        if (is_op(&g->node[c], "LeakyRelu")) {
+            act.kind = OCT_ACT_LEAKYRELU;
+            act.alpha = oct_attr_float(&g->node[c], "alpha", 0.01f);
+        }
+        kact = c;
+        y = g->node[c].out[0];
+    } else {
+        act.kind = OCT_ACT_NONE;
+    }
+    int in[4] = {dq->in[0], m->in[1], wsv, bias};
+    char name[512];
+    snprintf(name, sizeof name, "%s_dynq", g->node[km].name);
+    if (oct_graph_set_opset(g, "com.octet", 1) != OCT_OK) return oct_err(OCT_E_NOMEM, "out of memory");
+    int nk = oct_graph_add_node(g, "DynQMatMul", "com.octet", name, bias >= 0 ? 4 : 3, in, 1, &y);
+    if (nk < 0) return oct_err(OCT_E_NOMEM, "out of memory");
+    g->node[nk].act = act;
+    g->node[k].dead = g->node[km].dead = g->node[kc].dead = g->node[k0].dead = g->node[k1].dead = 1;
+    if (ka >= 0) g->node[ka].dead = 1;
+    if (kact >= 0) g->node[kact].dead = 1;
+    g->val[y].producer = nk;
+    (*done)++;
+    return OCT_OK;
+}
+
 oct_status oct_pass_qdq_fuse(oct_graph *g, int *count)
 {
     int done = 0;
@@ -380,6 +461,7 @@ oct_status oct_pass_qdq_fuse(oct_graph *g, int *count)
                  !strcmp(n->op_type, "Transpose") || !strcmp(n->op_type, "Squeeze") || !strcmp(n->op_type, "Unsqueeze"))
             fuse_passthrough(g, k, &done);
         else if (!strcmp(n->op_type, "QuantizeLinear")) fuse_requant_identity(g, k, &done);
+        else if (!strcmp(n->op_type, "DynamicQuantizeLinear")) OCT_TRY(fuse_dynamic(g, k, &done));
     }
     if (count) *count = done;
     if (!done) return OCT_OK;

@@ -42,10 +42,7 @@ static oct_status dql_compute(const oct_node *n, const oct_tensor *const *in, oc
     const float *x = in[0]->data;
     int64_t cnt = oct_tensor_numel(in[0]);
     float mn = 0.f, mx = 0.f; /* the range always includes 0 */
-    for (int64_t i = 0; i < cnt; i++) {
-        mn = x[i] < mn ? x[i] : mn;
-        mx = x[i] > mx ? x[i] : mx;
-    }
+    oct_quant_kernels_get()->minmax(x, cnt, &mn, &mx);
     float scale = mx == mn ? 1.f : (mx - mn) / 255.f;
     int32_t zp = oct_quant_rne((0.f - mn / scale), 0.f, 255.f);
     if (n->n_out > 1 && out[1]) *(float *)out[1]->data = scale;

@@ -78,9 +78,21 @@ void oct_quant_dequantize_scalar(const uint8_t *x, int64_t n, int is_signed, int
         for (int64_t i = 0; i < n; i++) y[i] = (float)((int32_t)x[i] - zp) * scale;
 }
 
+void oct_quant_minmax_scalar(const float *x, int64_t n, float *lo, float *hi)
+{
+    float a = *lo, b = *hi;
+    for (int64_t i = 0; i < n; i++) {
+        a = x[i] < a ? x[i] : a;
+        b = x[i] > b ? x[i] : b;
+    }
+    *lo = a;
+    *hi = b;
+}
+
 const oct_quant_kernels oct_quant_kernels_portable = {
     mac_u8, mac_s8, oct_quant_scatter_q_scalar, oct_quant_scatter_i32_scalar, oct_quant_finish_q_scalar,
     oct_quant_finish_i32_scalar, oct_quant_round_q_scalar, oct_quant_quantize_scalar, oct_quant_dequantize_scalar,
+    oct_quant_minmax_scalar,
 };
 
 const oct_quant_kernels *oct_quant_kernels_get(void)

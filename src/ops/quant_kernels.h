@@ -31,6 +31,8 @@ typedef struct oct_quant_kernels {
                      uint8_t *dst);
     /* DequantizeLinear: y[i] = (float)(x[i] - zp) * scale, x u8 / i8 */
     void (*dequantize)(const uint8_t *x, int64_t n, int is_signed, int32_t zp, float scale, float *y);
+    /* *lo = min(*lo, x[i]), *hi = max(*hi, x[i]) over i (NaN ignored) */
+    void (*minmax)(const float *x, int64_t n, float *lo, float *hi);
 } oct_quant_kernels;
 
 extern const oct_quant_kernels oct_quant_kernels_portable;
@@ -49,5 +51,6 @@ void oct_quant_round_q_scalar(const float *src, int64_t n, float lo, float hi, i
 void oct_quant_quantize_scalar(const float *x, int64_t n, float scale, float lo, float hi, int32_t zo, int is_signed,
                                uint8_t *dst);
 void oct_quant_dequantize_scalar(const uint8_t *x, int64_t n, int is_signed, int32_t zp, float scale, float *y);
+void oct_quant_minmax_scalar(const float *x, int64_t n, float *lo, float *hi);
 
 #endif

@@ -156,5 +156,34 @@ static void dequantize(const uint8_t *x, int64_t n, int is_signed, int32_t zp, f
     oct_quant_dequantize_scalar(x + i, n - i, is_signed, zp, scale, y + i);
 }
 
+/* minps(x, acc) returns acc when x is NaN: NaN is ignored as in the scalar loop. */
+static void minmax(const float *x, int64_t n, float *lo, float *hi)
+{
+    __m256 a0 = _mm256_set1_ps(*lo), a1 = a0, b0 = _mm256_set1_ps(*hi), b1 = b0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        a0 = _mm256_min_ps(v0, a0);
+        a1 = _mm256_min_ps(v1, a1);
+        b0 = _mm256_max_ps(v0, b0);
+        b1 = _mm256_max_ps(v1, b1);
+    }
+    float la[8], lb[8], ha[8], hb[8];
+    _mm256_storeu_ps(la, a0);
+    _mm256_storeu_ps(lb, a1);
+    _mm256_storeu_ps(ha, b0);
+    _mm256_storeu_ps(hb, b1);
+    float l = *lo, h = *hi;
+    for (int k = 0; k < 8; k++) {
+        l = la[k] < l ? la[k] : l;
+        l = lb[k] < l ? lb[k] : l;
+        h = ha[k] > h ? ha[k] : h;
+        h = hb[k] > h ? hb[k] : h;
+    }
+    oct_quant_minmax_scalar(x + i, n - i, &l, &h);
+    *lo = l;
+    *hi = h;
+}
+
 const oct_quant_kernels oct_quant_kernels_avx2 = {mac_u8,     mac_s8,  scatter_q, scatter_i32, finish_q,
-                                                  finish_i32, round_q, quantize,  dequantize};
+                                                  finish_i32, round_q, quantize,  dequantize, minmax};
