@@ -186,30 +186,55 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     int64_t KH = g->k[1], KW = g->k[2], sy = g->s[1], sx = g->s[2], dy = g->d[1], dx = g->d[2];
     int64_t K = r->s->K, rowb = KW * C;
     uint8_t pad = (uint8_t)r->s->zx;
+    const uint8_t *x_end = r->x + g->N * H * W * C;
     int64_t n = p0 / (OH * OW), oy = p0 / OW % OH, ox = p0 % OW;
+    const uint8_t *rows[64]; /* the window's input rows for this output row (NULL: padding) */
+    int64_t nrow = KH <= 64 ? KH : 0, cur_row = -1;
     uint8_t *dst = col;
     for (int64_t p = p0; p < p1; p++, dst += K) {
-        const uint8_t *img = r->x + n * H * W * C;
+        if (n * OH + oy != cur_row) {
+            cur_row = n * OH + oy;
+            for (int64_t ky = 0; ky < nrow; ky++) {
+                int64_t iy = oy * sy - g->pb[1] + ky * dy;
+                rows[ky] = iy < 0 || iy >= H ? NULL : r->x + ((n * H + iy) * W) * C;
+            }
+        }
         int64_t ix0 = ox * sx - g->pb[2];
-        int inside_x = ix0 >= 0 && ix0 + (KW - 1) * dx < W;
+        int fast = nrow && dx == 1 && ix0 >= 0 && ix0 + KW <= W;
         uint8_t *d = dst;
-        for (int64_t ky = 0; ky < KH; ky++, d += rowb) {
-            int64_t iy = oy * sy - g->pb[1] + ky * dy;
-            if (iy < 0 || iy >= H) {
-                memset(d, pad, (size_t)rowb);
-                continue;
+        if (fast && rowb <= 16) { /* one 16-byte move per window row: the bytes past rowb are */
+            for (int64_t ky = 0; ky < KH; ky++, d += rowb) { /* rewritten by the next row / pixel */
+                const uint8_t *src = rows[ky] ? rows[ky] + ix0 * C : NULL; /* (64 bytes of slack) */
+                if (!src) memset(d, pad, (size_t)rowb);
+                else if (src + 16 <= x_end) memcpy(d, src, 16);
+                else copy_small(d, src, rowb);
             }
-            const uint8_t *src = img + (iy * W) * C;
-            if (inside_x && dx == 1) {
-                if (rowb <= 16) copy_small(d, src + ix0 * C, rowb);
-                else
-                    memcpy(d, src + ix0 * C, (size_t)rowb);
-                continue;
+        } else if (fast) {
+            for (int64_t ky = 0; ky < KH; ky++, d += rowb) {
+                if (!rows[ky]) memset(d, pad, (size_t)rowb);
+                else memcpy(d, rows[ky] + ix0 * C, (size_t)rowb);
             }
-            for (int64_t kx = 0; kx < KW; kx++) {
-                int64_t ix = ix0 + kx * dx;
-                if (ix < 0 || ix >= W) memset(d + kx * C, pad, (size_t)C);
-                else memcpy(d + kx * C, src + ix * C, (size_t)C);
+        } else { /* a window over the border: per row, pad | valid taps | pad */
+            for (int64_t ky = 0; ky < KH; ky++, d += rowb) {
+                int64_t iy = oy * sy - g->pb[1] + ky * dy;
+                if (iy < 0 || iy >= H) {
+                    memset(d, pad, (size_t)rowb);
+                    continue;
+                }
+                const uint8_t *src = r->x + ((n * H + iy) * W) * C;
+                int64_t kx0 = 0, kx1 = KW;
+                while (kx0 < KW && ix0 + kx0 * dx < 0) kx0++;
+                while (kx1 > kx0 && ix0 + (kx1 - 1) * dx >= W) kx1--;
+                for (int64_t b = 0; b < kx0 * C; b++) d[b] = pad;
+                if (dx == 1) {
+                    const uint8_t *s0 = src + (ix0 + kx0) * C;
+                    uint8_t *d0 = d + kx0 * C;
+                    for (int64_t b = 0; b < (kx1 - kx0) * C; b++) d0[b] = s0[b];
+                } else {
+                    for (int64_t kx = kx0; kx < kx1; kx++)
+                        for (int64_t c = 0; c < C; c++) d[kx * C + c] = src[(ix0 + kx * dx) * C + c];
+                }
+                for (int64_t b = kx1 * C; b < rowb; b++) d[b] = pad;
             }
         }
         if (++ox == OW) {
@@ -249,12 +274,27 @@ static void gemm_block(nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     if (oct_qgemm_run(&a, NULL) != OCT_OK) r->failed = 1;
 }
 
+/* This thread's im2col block, kept between calls (grow-only; a fresh
+ * 128 KB malloc per call would be an mmap + page faults every time). */
+static _Thread_local uint8_t *tl_col;
+static _Thread_local size_t tl_cap;
+
+static uint8_t *col_scratch(size_t bytes)
+{
+    if (bytes > tl_cap) {
+        oct_aligned_free(tl_col);
+        tl_col = oct_aligned_alloc(bytes);
+        tl_cap = tl_col ? bytes : 0;
+    }
+    return tl_col;
+}
+
 static void blocks_task(void *ctx, int64_t b, int64_t e, int tid)
 {
     (void)tid;
     nhwc_run *r = ctx;
     int64_t P = r->g->N * r->g->out_sp;
-    uint8_t *col = r->pointwise ? NULL : malloc(r->scratch);
+    uint8_t *col = r->pointwise ? NULL : col_scratch(r->scratch);
     if (!r->pointwise && !col) {
         r->failed = 1;
         return;
@@ -263,7 +303,6 @@ static void blocks_task(void *ctx, int64_t b, int64_t e, int tid)
         int64_t p0 = k * r->rows_per_blk, p1 = p0 + r->rows_per_blk < P ? p0 + r->rows_per_blk : P;
         gemm_block(r, p0, p1, col);
     }
-    free(col);
 }
 
 static oct_status nhwc_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
