@@ -155,26 +155,6 @@ typedef struct nhwc_run {
     _Atomic int failed;
 } nhwc_run;
 
-/* n <= 16 bytes without a call: two overlapping fixed-size copies. */
-static inline void copy_small(uint8_t *d, const uint8_t *s, int64_t n)
-{
-    if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(d, &a, 4);
-        memcpy(d + n - 4, &b, 4);
-    } else {
-        for (int64_t i = 0; i < n; i++) d[i] = s[i];
-    }
-}
-
 /* im2col of output pixels [p0, p1) of the whole batch: row (p - p0) holds
  * the K = KH * KW * C bytes of pixel p's window (padding = the zero point's
  * byte). With unit dilation in x, the KW taps of a window row are KW * C
@@ -202,12 +182,16 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
         int64_t ix0 = ox * sx - g->pb[2];
         int fast = nrow && dx == 1 && ix0 >= 0 && ix0 + KW <= W;
         uint8_t *d = dst;
-        if (fast && rowb <= 16) { /* one 16-byte move per window row: the bytes past rowb are */
+        if (fast && rowb <= 64) { /* 16-byte moves per window row: the bytes past rowb are */
             for (int64_t ky = 0; ky < KH; ky++, d += rowb) { /* rewritten by the next row / pixel */
                 const uint8_t *src = rows[ky] ? rows[ky] + ix0 * C : NULL; /* (64 bytes of slack) */
-                if (!src) memset(d, pad, (size_t)rowb);
-                else if (src + 16 <= x_end) memcpy(d, src, 16);
-                else copy_small(d, src, rowb);
+                if (!src) {
+                    memset(d, pad, (size_t)rowb);
+                } else if (src + ((rowb + 15) & ~15) <= x_end) {
+                    for (int64_t b = 0; b < rowb; b += 16) memcpy(d + b, src + b, 16);
+                } else {
+                    memcpy(d, src, (size_t)rowb);
+                }
             }
         } else if (fast) {
             for (int64_t ky = 0; ky < KH; ky++, d += rowb) {
@@ -225,16 +209,20 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
                 int64_t kx0 = 0, kx1 = KW;
                 while (kx0 < KW && ix0 + kx0 * dx < 0) kx0++;
                 while (kx1 > kx0 && ix0 + (kx1 - 1) * dx >= W) kx1--;
-                for (int64_t b = 0; b < kx0 * C; b++) d[b] = pad;
+                if (kx0 * C <= 8) for (int64_t b = 0; b < kx0 * C; b++) d[b] = pad;
+                else memset(d, pad, (size_t)(kx0 * C));
                 if (dx == 1) {
                     const uint8_t *s0 = src + (ix0 + kx0) * C;
                     uint8_t *d0 = d + kx0 * C;
-                    for (int64_t b = 0; b < (kx1 - kx0) * C; b++) d0[b] = s0[b];
+                    int64_t len = (kx1 - kx0) * C;
+                    if (len <= 8) for (int64_t b = 0; b < len; b++) d0[b] = s0[b];
+                    else memcpy(d0, s0, (size_t)len);
                 } else {
                     for (int64_t kx = kx0; kx < kx1; kx++)
                         for (int64_t c = 0; c < C; c++) d[kx * C + c] = src[(ix0 + kx * dx) * C + c];
                 }
-                for (int64_t b = kx1 * C; b < rowb; b++) d[b] = pad;
+                if (rowb - kx1 * C <= 8) for (int64_t b = kx1 * C; b < rowb; b++) d[b] = pad;
+                else memset(d + kx1 * C, pad, (size_t)(rowb - kx1 * C));
             }
         }
         if (++ox == OW) {

@@ -216,10 +216,67 @@ static void kloop_full(int64_t nkg, const int32_t *a, const int32_t *b, int32_t 
           "xmm28", "xmm29", "xmm30", "xmm31");
 }
 
+/* The same for tiles of at most 16 columns (narrow layers: 16 output
+ * channels): only the first B vector, 14 accumulators, half the work. */
+#define A_ROW_H(z0, off, za)                                                  \
+    "vpbroadcastd " #off "(%[a]), %%zmm" #za "\n\t"                          \
+    "vpdpbusd %%zmm30, %%zmm" #za ", %%zmm" #z0 "\n\t"
+#define ROWS_HALF(o)                                                          \
+    A_ROW_H(0, o+0, 28) A_ROW_H(1, o+4, 29) A_ROW_H(2, o+8, 28)               \
+    A_ROW_H(3, o+12, 29) A_ROW_H(4, o+16, 28) A_ROW_H(5, o+20, 29)            \
+    A_ROW_H(6, o+24, 28) A_ROW_H(7, o+28, 29) A_ROW_H(8, o+32, 28)            \
+    A_ROW_H(9, o+36, 29) A_ROW_H(10, o+40, 28) A_ROW_H(11, o+44, 29)          \
+    A_ROW_H(12, o+48, 28) A_ROW_H(13, o+52, 29)
+#define ST_H(z) "vmovdqa32 %%zmm" #z ", " #z "*128(%[c])\n\t"
+
+static void kloop_half(int64_t nkg, const int32_t *a, const int32_t *b, int32_t *acc)
+{
+    int64_t pairs = nkg >> 1, odd = nkg & 1;
+    __asm__ volatile(
+        ZERO(0) ZERO(1) ZERO(2) ZERO(3) ZERO(4) ZERO(5) ZERO(6) ZERO(7) ZERO(8) ZERO(9)
+        ZERO(10) ZERO(11) ZERO(12) ZERO(13)
+        "test %[n], %[n]\n\t"
+        "jz 2f\n\t"
+        ".p2align 5\n\t"
+        "1:\n\t"
+        "prefetcht0 1024(%[b])\n\t"
+        "vmovdqa32 0(%[b]), %%zmm30\n\t"
+        ROWS_HALF(0)
+        "prefetcht0 1152(%[b])\n\t"
+        "vmovdqa32 128(%[b]), %%zmm30\n\t"
+        ROWS_HALF(56)
+        "add $112, %[a]\n\t"
+        "add $256, %[b]\n\t"
+        "dec %[n]\n\t"
+        "jnz 1b\n\t"
+        "2:\n\t"
+        "test %[odd], %[odd]\n\t"
+        "jz 3f\n\t"
+        "vmovdqa32 0(%[b]), %%zmm30\n\t"
+        ROWS_HALF(0)
+        "3:\n\t"
+        ST_H(0) ST_H(1) ST_H(2) ST_H(3) ST_H(4) ST_H(5) ST_H(6) ST_H(7) ST_H(8) ST_H(9) ST_H(10)
+        ST_H(11) ST_H(12) ST_H(13)
+        : [a] "+r"(a), [b] "+r"(b), [n] "+r"(pairs)
+        : [c] "r"(acc), [odd] "r"(odd)
+        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+          "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm28", "xmm29", "xmm30");
+}
+
 static void ukr_14(int64_t nkg, const int32_t *a, const int32_t *b, void *c, int64_t ldc, int nr,
                    const oct_qgemm_tile *t)
 {
     _Alignas(64) int32_t acc[MR * NR];
+    if (nr <= 16) {
+        kloop_half(nkg, a, b, acc);
+        epi_v ev;
+        epi_init(&ev, nr, t);
+        size_t es = t->out == OCT_QGEMM_OUT_U8 || t->out == OCT_QGEMM_OUT_S8 ? 1 : 4;
+        for (int r = 0; r < MR; r++)
+            epi_row(&ev, t, _mm512_load_si512(acc + r * NR), _mm512_setzero_si512(),
+                    (char *)c + (size_t)((int64_t)r * ldc) * es);
+        return;
+    }
     kloop_full(nkg, a, b, acc);
     epi_v ev;
     epi_init(&ev, nr, t);
