@@ -40,6 +40,8 @@ int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val)
             return -1;
         }
         o->per_tensor = !strcmp(val, "per_tensor") ? 2 : 1;
+    } else if (!strcmp(opt, "calib-data")) {
+        o->calib_data = val;
     } else {
         return -1;
     }
@@ -81,6 +83,18 @@ int oct_cli_qsetup_load(const char *who, const char *model, const char *cfg_path
     if (o->samples) eff->samples = o->samples;
     if (o->dynamic) eff->act_dynamic = o->dynamic == 2;
     if (o->per_tensor) eff->per_channel = o->per_tensor != 2;
+    if (o->calib_data) { /* .npy inputs, else IDX images */
+        size_t len = strlen(o->calib_data);
+        if (len >= sizeof eff->calib.npy) {
+            fprintf(stderr, "octet %s: --calib-data path is too long\n", who);
+            oct_cli_qsetup_free(qs);
+            return -1;
+        }
+        memset(&eff->calib, 0, sizeof eff->calib);
+        if (len > 4 && !strcmp(o->calib_data + len - 4, ".npy")) strcpy(eff->calib.npy, o->calib_data);
+        else strcpy(eff->calib.idx_images, o->calib_data);
+        eff->has_calib_data = 1;
+    }
     qs->nd = qs->have_cfg ? oct_model_config_norm(&qs->cfg, qs->norm) : NULL;
     return 0;
 }
@@ -103,6 +117,15 @@ int oct_cli_open_model(const char *who, const char *model, const char *cfg_path,
     oct_progress prog = {oct_cli_progress_cb, NULL};
     oct_status st = oct_quant_session_load(model, &qs.eff, qs.nd, &so, &prog, s, qgraph);
     if (prec_out) *prec_out = qs.eff.precision;
+    if (st == OCT_OK && prec_out && qs.eff.precision == OCT_PREC_FP32) { /* a quantized model file as it is */
+        const oct_graph *g = oct_session_graph(*s);
+        for (int i = 0; i < g->n_node; i++) {
+            const char *t = g->node[i].op_type;
+            if (!strncmp(t, "QLinear", 7) || !strcmp(t, "QGemm") || !strcmp(t, "MatMulInteger") ||
+                !strcmp(t, "ConvInteger") || !strcmp(t, "DynQMatMul"))
+                *prec_out = OCT_PREC_INT8;
+        }
+    }
     oct_cli_qsetup_free(&qs);
     if (st != OCT_OK) {
         fprintf(stderr, "octet %s: %s\n", who, oct_errmsg());
