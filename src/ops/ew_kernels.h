@@ -17,7 +17,7 @@ typedef void (*oct_ewk_un_fn)(const float *x, float *y, int64_t n);
 typedef struct oct_ew_kernels {
     const char *name;
     oct_ewk_bin_fn bin[OCT_EWK_NBIN];
-    oct_ewk_un_fn exp, sigmoid, tanh;
+    oct_ewk_un_fn exp, sigmoid, tanh, erf;
     /* max of x[0..n) (n >= 1; NaN-ignoring like a plain > chain) */
     float (*max)(const float *x, int64_t n);
     /* y[i] = exp(x[i] - sub), returns the sum of y (x may equal y) */
