@@ -125,6 +125,10 @@ oct_status oct_node_set_floats(oct_node *n, const char *name, const float *v, in
 /* Deep copy of the live graph (values keep their indices; nodes keep their
  * resolved op but not their prepared state). NULL (message set) on failure. */
 oct_graph *oct_graph_clone(const oct_graph *g);
+/* A value named base + suffix (made unique with "__k" when taken); -1 on failure. */
+int oct_graph_named_value(oct_graph *g, const char *base, const char *suffix);
+/* The same holding constant t (ownership taken, freed on failure; t NULL: OCT_E_NOMEM). */
+int oct_graph_named_constant(oct_graph *g, const char *base, const char *suffix, oct_tensor *t);
 /* Import `domain` at `version` (raised if already imported at a lower one). */
 oct_status oct_graph_set_opset(oct_graph *g, const char *domain, int64_t version);
 

@@ -1,5 +1,6 @@
 /* Deep copies of graphs (quantization builds variants of one float graph) and
  * small IR builders used by the quantization passes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,4 +136,29 @@ oct_status oct_node_set_floats(oct_node *n, const char *name, const float *v, in
     if (count) memcpy(a->floats, v, (size_t)count * sizeof *v);
     a->n = count;
     return OCT_OK;
+}
+
+int oct_graph_named_value(oct_graph *g, const char *base, const char *suffix)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s%s", base, suffix);
+    return oct_graph_find_value(g, buf) < 0 ? oct_graph_add_value(g, buf) : oct_graph_new_value(g, buf);
+}
+
+int oct_graph_named_constant(oct_graph *g, const char *base, const char *suffix, oct_tensor *t)
+{
+    if (!t) {
+        oct_err(OCT_E_NOMEM, "out of memory");
+        return -1;
+    }
+    int v = oct_graph_named_value(g, base, suffix);
+    if (v < 0) {
+        oct_tensor_free(t);
+        return -1;
+    }
+    g->val[v].constant = t;
+    g->val[v].dtype = t->dtype;
+    g->val[v].rank = t->rank;
+    memcpy(g->val[v].dims, t->dims, sizeof t->dims);
+    return v;
 }

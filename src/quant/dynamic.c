@@ -13,34 +13,12 @@
 #include "ops/op.h"
 #include "quant/quantize.h"
 
-static int fresh(oct_graph *g, const char *base, const char *suffix)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s%s", base, suffix);
-    return oct_graph_find_value(g, buf) < 0 ? oct_graph_add_value(g, buf) : oct_graph_new_value(g, buf);
-}
-
 static int node(oct_graph *g, const char *op, const char *name, const char *suffix, int n_in, const int *in,
                 int n_out, const int *out)
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s%s", name, suffix);
     return oct_graph_add_node(g, op, "", buf, n_in, in, n_out, out);
-}
-
-static int constant(oct_graph *g, const char *base, const char *suffix, oct_tensor *t)
-{
-    if (!t) return -1;
-    int v = fresh(g, base, suffix);
-    if (v < 0) {
-        oct_tensor_free(t);
-        return -1;
-    }
-    g->val[v].constant = t;
-    g->val[v].dtype = t->dtype;
-    g->val[v].rank = t->rank;
-    memcpy(g->val[v].dims, t->dims, sizeof t->dims);
-    return v;
 }
 
 static int candidate(const oct_graph *g, const oct_node *n, int *transB)
@@ -89,18 +67,18 @@ static oct_status rewrite(oct_graph *g, int k, int transB, int per_channel)
             float r = nearbyintf(wf[transB ? c * K + kk : kk * N + c] / sc[per_channel ? c : 0]);
             qd[kk * N + c] = (int8_t)(r > 127.f ? 127 : r < -127.f ? -127 : r);
         }
-    int wq_v = constant(g, wname, "_quantized", wq);
-    int ws_v = wq_v < 0 ? -1 : constant(g, wname, "_scale", ws);
+    int wq_v = oct_graph_named_constant(g, wname, "_quantized", wq);
+    int ws_v = wq_v < 0 ? -1 : oct_graph_named_constant(g, wname, "_scale", ws);
     if (ws_v < 0) return oct_err(OCT_E_NOMEM, "out of memory");
     int x = g->node[k].in[0], y = g->node[k].out[0];
     int bias = g->node[k].n_in > 2 ? g->node[k].in[2] : -1;
     oct_act act = g->node[k].act;
     g->node[k].dead = 1;
-    int xq = fresh(g, name, "_input_quantized"), xs = fresh(g, name, "_input_scale");
-    int xz = fresh(g, name, "_input_zero_point"), acc = fresh(g, name, "_MatMulInteger_Output");
-    int accf = fresh(g, name, "_Cast_Output"), s2 = fresh(g, name, "_scale_product");
-    int mo = bias >= 0 || act.kind != OCT_ACT_NONE ? fresh(g, name, "_Mul_Output") : y;
-    int ao = bias >= 0 && act.kind != OCT_ACT_NONE ? fresh(g, name, "_Add_Output") : y;
+    int xq = oct_graph_named_value(g, name, "_input_quantized"), xs = oct_graph_named_value(g, name, "_input_scale");
+    int xz = oct_graph_named_value(g, name, "_input_zero_point"), acc = oct_graph_named_value(g, name, "_MatMulInteger_Output");
+    int accf = oct_graph_named_value(g, name, "_Cast_Output"), s2 = oct_graph_named_value(g, name, "_scale_product");
+    int mo = bias >= 0 || act.kind != OCT_ACT_NONE ? oct_graph_named_value(g, name, "_Mul_Output") : y;
+    int ao = bias >= 0 && act.kind != OCT_ACT_NONE ? oct_graph_named_value(g, name, "_Add_Output") : y;
     if (xq < 0 || xs < 0 || xz < 0 || acc < 0 || accf < 0 || s2 < 0 || mo < 0 || ao < 0)
         return oct_err(OCT_E_NOMEM, "out of memory");
     int o3[3] = {xq, xs, xz};
@@ -125,8 +103,8 @@ static oct_status rewrite(oct_graph *g, int k, int transB, int per_channel)
             oct_tensor *lo = oct_tensor_new(OCT_DT_F32, 0, NULL), *hi = oct_tensor_new(OCT_DT_F32, 0, NULL);
             if (lo) *(float *)lo->data = act.alpha;
             if (hi) *(float *)hi->data = act.beta;
-            in3[1] = constant(g, name, "_clip_min", lo);
-            in3[2] = constant(g, name, "_clip_max", hi);
+            in3[1] = oct_graph_named_constant(g, name, "_clip_min", lo);
+            in3[2] = oct_graph_named_constant(g, name, "_clip_max", hi);
             if (in3[1] < 0 || in3[2] < 0) return oct_err(OCT_E_NOMEM, "out of memory");
             nin = 3;
         }

@@ -15,37 +15,11 @@
 #include "ops/op.h"
 #include "quant/quantize.h"
 
-static int named_value(oct_graph *g, const char *base, const char *suffix)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s%s", base, suffix);
-    if (oct_graph_find_value(g, buf) < 0) return oct_graph_add_value(g, buf);
-    return oct_graph_new_value(g, buf);
-}
-
-static int add_const(oct_graph *g, const char *base, const char *suffix, oct_tensor *t)
-{
-    if (!t) {
-        oct_err(OCT_E_NOMEM, "out of memory");
-        return -1;
-    }
-    int v = named_value(g, base, suffix);
-    if (v < 0) {
-        oct_tensor_free(t);
-        return -1;
-    }
-    g->val[v].constant = t;
-    g->val[v].dtype = t->dtype;
-    g->val[v].rank = t->rank;
-    memcpy(g->val[v].dims, t->dims, sizeof t->dims);
-    return v;
-}
-
 static int scalar_const(oct_graph *g, const char *base, const char *suffix, oct_dtype dt, double val)
 {
     oct_tensor *t = oct_tensor_new(dt, 0, NULL);
     if (t) oct_dtype_set(dt, t->data, 0, val);
-    return add_const(g, base, suffix, t);
+    return oct_graph_named_constant(g, base, suffix, t);
 }
 
 static int vec_const(oct_graph *g, const char *base, const char *suffix, oct_dtype dt, int64_t n, const double *vals)
@@ -53,14 +27,14 @@ static int vec_const(oct_graph *g, const char *base, const char *suffix, oct_dty
     oct_tensor *t = oct_tensor_new(dt, 1, &n);
     if (t)
         for (int64_t i = 0; i < n; i++) oct_dtype_set(dt, t->data, i, vals ? vals[i] : 0.0);
-    return add_const(g, base, suffix, t);
+    return oct_graph_named_constant(g, base, suffix, t);
 }
 
 /* Add op(in0, in1, in2) -> out (a fresh value named base+suffix); returns out or -1. */
 static int add_qdq_node(oct_graph *g, const char *op, const char *base, const char *suffix, int x, int s, int z,
                         int axis, int *node_out)
 {
-    int y = named_value(g, base, suffix);
+    int y = oct_graph_named_value(g, base, suffix);
     if (y < 0) return -1;
     char name[512];
     snprintf(name, sizeof name, "%s_%s", base, op);
@@ -136,7 +110,7 @@ static oct_status quantize_weight(oct_graph *g, int k, int wi, int axis, float *
     }
     char base[512];
     snprintf(base, sizeof base, "%s", g->val[g->node[k].in[wi]].name);
-    int qv = add_const(g, base, "_quantized", q);
+    int qv = oct_graph_named_constant(g, base, "_quantized", q);
     int sv = qv < 0 ? -1 : axis >= 0 ? vec_const(g, base, "_scale", OCT_DT_F32, C, scd)
                                      : scalar_const(g, base, "_scale", OCT_DT_F32, scd[0]);
     int zv = sv < 0 ? -1 : axis >= 0 ? vec_const(g, base, "_zero_point", OCT_DT_I8, C, NULL)
@@ -179,7 +153,7 @@ static oct_status quantize_bias(oct_graph *g, int k, int bi, float xs, const flo
     }
     char base[512];
     snprintf(base, sizeof base, "%s", g->val[g->node[k].in[bi]].name);
-    int qv = add_const(g, base, "_quantized", q);
+    int qv = oct_graph_named_constant(g, base, "_quantized", q);
     int sv = qv < 0 ? -1 : vec_const(g, base, "_scale", OCT_DT_F32, N, sc);
     int zv = sv < 0 ? -1 : vec_const(g, base, "_zero_point", OCT_DT_I32, N, NULL);
     int d = zv < 0 ? -1 : add_qdq_node(g, "DequantizeLinear", base, "_DequantizeLinear_Output", qv, sv, zv, 0, NULL);

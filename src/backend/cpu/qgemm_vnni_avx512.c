@@ -267,22 +267,15 @@ static void ukr_14(int64_t nkg, const int32_t *a, const int32_t *b, void *c, int
                    const oct_qgemm_tile *t)
 {
     _Alignas(64) int32_t acc[MR * NR];
-    if (nr <= 16) {
-        kloop_half(nkg, a, b, acc);
-        epi_v ev;
-        epi_init(&ev, nr, t);
-        size_t es = t->out == OCT_QGEMM_OUT_U8 || t->out == OCT_QGEMM_OUT_S8 ? 1 : 4;
-        for (int r = 0; r < MR; r++)
-            epi_row(&ev, t, _mm512_load_si512(acc + r * NR), _mm512_setzero_si512(),
-                    (char *)c + (size_t)((int64_t)r * ldc) * es);
-        return;
-    }
-    kloop_full(nkg, a, b, acc);
+    int half = nr <= 16; /* the second 16 columns are not computed (nor stored) */
+    if (half) kloop_half(nkg, a, b, acc);
+    else kloop_full(nkg, a, b, acc);
     epi_v ev;
     epi_init(&ev, nr, t);
     size_t es = t->out == OCT_QGEMM_OUT_U8 || t->out == OCT_QGEMM_OUT_S8 ? 1 : 4;
     for (int r = 0; r < MR; r++)
-        epi_row(&ev, t, _mm512_load_si512(acc + r * NR), _mm512_load_si512(acc + r * NR + 16),
+        epi_row(&ev, t, _mm512_load_si512(acc + r * NR),
+                half ? _mm512_setzero_si512() : _mm512_load_si512(acc + r * NR + 16),
                 (char *)c + (size_t)((int64_t)r * ldc) * es);
 }
 
