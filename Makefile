@@ -25,8 +25,10 @@ clean:
 FMNIST ?= /usr/share/datasets/fashion-mnist
 demo: build
 	@for m in fmnist_mlp fmnist_cnn fmnist_resnet; do \
-	  echo "== $$m"; \
-	  $(BUILD)/octet eval --model models/$$m/model.onnx \
-	    --idx-images $(FMNIST)/t10k-images-idx3-ubyte.gz \
-	    --idx-labels $(FMNIST)/t10k-labels-idx1-ubyte.gz || exit 1; \
+	  for p in fp32 int8; do \
+	    echo "== $$m $$p"; \
+	    $(BUILD)/octet eval --model models/$$m/model.onnx --precision $$p \
+	      --idx-images $(FMNIST)/t10k-images-idx3-ubyte.gz \
+	      --idx-labels $(FMNIST)/t10k-labels-idx1-ubyte.gz || exit 1; \
+	  done; \
 	done
