@@ -5,8 +5,9 @@
  * (OCTET_NHWC=0). The NHWC convolution requantizes in fixed point (gemmlowp
  * rounding) where QLinearConv rounds the float product half to even, so
  * outputs may differ by 1 near rounding ties: at most 1 everywhere and in
- * under 1% of the values. Geometries: 5x5 pad 2 from one channel, 3x3 stride
- * 2 pad 1, 1x1 (the GEMM reads the input itself), ReLU and Clip clamps. */
+ * under 1% of the values. Geometries: 5x5 pad 2 from one channel,
+ * 3x3 stride 2 pad 1, 1x1 (the GEMM reads the input itself), 2x2 stride 2,
+ * 32 and 64 channels (window rows over 64 bytes), ReLU and Clip clamps. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,9 @@ int main(void)
         {16, 32, 3, 2, 1, OCT_ACT_CLIP},
         {24, 40, 1, 1, 0, OCT_ACT_NONE},
         {3, 20, 3, 1, 0, OCT_ACT_RELU},
+        {32, 16, 3, 1, 1, OCT_ACT_RELU}, /* a 96-byte window row: two 64-byte chunks */
+        {8, 24, 2, 2, 0, OCT_ACT_NONE},
+        {64, 32, 3, 1, 1, OCT_ACT_CLIP},
     };
     for (size_t t = 0; t < sizeof specs / sizeof specs[0]; t++) {
         const conv_spec *c = &specs[t];
@@ -146,6 +150,7 @@ int main(void)
         oct_tensor *ya = run(build(c, H), x, 0, &n1);
         rng = seed; /* the same weights */
         oct_tensor *yb = run(build(c, H), x, 1, &n2);
+
         /* conv0 and the pool go NHWC; conv1 writes the graph output, which stays NCHW */
         CHECK_MSG(n1 == 0 && n2 == 2, "case %zu: %d / %d com.octet nodes", t, n1, n2);
         if (ya && yb) {
