@@ -108,6 +108,13 @@ oct_status oct_onnx_export_node(oct_onnx_writer *w, const oct_node *n)
     char *desc = oct_onnx_arena_printf(&w->ar, "node '%.200s' (%.100s)", n->name, n->op_type);
     if (!desc) return OCT_E_NOMEM;
     if (!n->op_type || !n->op_type[0]) return oct_err(OCT_E_INVALID, "%s: no op_type", desc);
+    /* what load passes made for octet's kernels alone: channels-last / fused integer ops, and
+     * clamps fused into integer ops (an explicit Relu after them would act on the integers) */
+    if (n->domain && !strcmp(n->domain, "com.octet"))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: octet-internal op; write the model before it is loaded "
+                                          "(octet quantize writes standard QDQ)", desc);
+    if (n->act.kind != OCT_ACT_NONE && n->def && !n->def->impl->fusable_act)
+        return oct_err(OCT_E_UNSUPPORTED, "%s: an activation fused into an integer op cannot be written", desc);
     int slot = fused_sum_slot(n);
     int n_in = slot >= 0 ? slot : n->n_in;
     if (slot >= 0)
