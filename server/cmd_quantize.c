@@ -122,6 +122,12 @@ int oct_cmd_quantize(int argc, char **argv)
     if (oct_cli_qsetup_load("quantize", model, cfg, &qo, 1, &qs) != 0) return 1;
     oct_precision prec = qs.eff.precision;
     int amp = qs.eff.has_budget && prec == OCT_PREC_INT8 && !qs.eff.act_dynamic;
+    if ((eval_img || eval_limit) && !report && !amp) {
+        fprintf(stderr, "octet quantize: --eval-idx-images / --eval-limit need --report or an accuracy budget "
+                        "(static int8) in the config\n");
+        oct_cli_qsetup_free(&qs);
+        return 2;
+    }
     int rc = report || amp ? quantize_amp(model, &qs, report, eval_img, eval_lab, eval_limit, threads, &g) : -1;
     oct_cli_qsetup_free(&qs);
     if (rc > 0) return rc;
