@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu.h"
 #include "ops/conv_attrs.h"
+#include "ops/qconv_nhwc_kern.h"
 #include "ops/quant_util.h"
 
 typedef struct nhwc_state {
@@ -170,6 +172,7 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     int64_t n = p0 / (OH * OW), oy = p0 / OW % OH, ox = p0 % OW;
     const uint8_t *rows[64]; /* the window's input rows for this output row (NULL: padding) */
     int64_t nrow = KH <= 64 ? KH : 0, cur_row = -1;
+    int avx512 = oct_cpu_level_get() >= OCT_CPU_AVX512;
     uint8_t *dst = col;
     for (int64_t p = p0; p < p1; p++, dst += K) {
         if (n * OH + oy != cur_row) {
@@ -182,7 +185,9 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
         int64_t ix0 = ox * sx - g->pb[2];
         int fast = nrow && dx == 1 && ix0 >= 0 && ix0 + KW <= W;
         uint8_t *d = dst;
-        if (fast && rowb <= 64) { /* 16-byte moves per window row: the bytes past rowb are */
+        if (fast && rowb <= 64 && avx512) {
+            oct_nhwc_window_avx512(d, rows, KH, ix0 * C, rowb, pad);
+        } else if (fast && rowb <= 64) { /* 16-byte moves per window row: the bytes past rowb are */
             for (int64_t ky = 0; ky < KH; ky++, d += rowb) { /* rewritten by the next row / pixel */
                 const uint8_t *src = rows[ky] ? rows[ky] + ix0 * C : NULL; /* (64 bytes of slack) */
                 if (!src) {
