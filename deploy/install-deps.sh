@@ -21,7 +21,7 @@ test_pkgs=(
   libonnx-testdata dataset-fashion-mnist
 )
 dev_pkgs=(
-  python3 python3-numpy python3-onnx python3-torch libopenblas0-pthread
+  python3 python3-numpy python3-onnx python3-torch python3-venv python3-pip libopenblas0-pthread
   pocl-opencl-icd clinfo wrk valgrind
 )
 
