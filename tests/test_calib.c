@@ -626,8 +626,7 @@ static void test_speed(void)
            "mse %.1f/%.1f ms\n",
            (long long)n, obs, 1e3 * tm[1][0], 1e3 * tm[1][1], 1e3 * tm[2][0], 1e3 * tm[2][1], 1e3 * tm[3][0],
            1e3 * tm[3][1]);
-    CHECK_MSG(obs < 1.0, "observing took %.3f s", obs);
-    CHECK_MSG(tm[2][0] + tm[2][1] + tm[3][0] + tm[3][1] < 1.0, "searches took too long");
+    /* speed is reported here and benchmarked, not asserted (sanitizer builds, loaded machines) */
     oct_hist_free(&h);
     free(x);
 }

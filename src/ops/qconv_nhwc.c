@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/cpu.h"
+#include "core/tscratch.h"
 #include "ops/conv_attrs.h"
 #include "ops/qconv_nhwc_kern.h"
 #include "ops/quant_util.h"
@@ -267,27 +268,16 @@ static void gemm_block(nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     if (oct_qgemm_run(&a, NULL) != OCT_OK) r->failed = 1;
 }
 
-/* This thread's im2col block, kept between calls (grow-only; a fresh
- * 128 KB malloc per call would be an mmap + page faults every time). */
-static _Thread_local uint8_t *tl_col;
-static _Thread_local size_t tl_cap;
-
-static uint8_t *col_scratch(size_t bytes)
-{
-    if (bytes > tl_cap) {
-        oct_aligned_free(tl_col);
-        tl_col = oct_aligned_alloc(bytes);
-        tl_cap = tl_col ? bytes : 0;
-    }
-    return tl_col;
-}
+/* This thread's im2col block, kept between calls (a fresh 128 KB malloc per
+ * call would be an mmap + page faults every time). */
+static oct_tscratch col_ws = OCT_TSCRATCH_INIT;
 
 static void blocks_task(void *ctx, int64_t b, int64_t e, int tid)
 {
     (void)tid;
     nhwc_run *r = ctx;
     int64_t P = r->g->N * r->g->out_sp;
-    uint8_t *col = r->pointwise ? NULL : col_scratch(r->scratch);
+    uint8_t *col = r->pointwise ? NULL : oct_tscratch_get(&col_ws, r->scratch);
     if (!r->pointwise && !col) {
         r->failed = 1;
         return;

@@ -17,6 +17,7 @@
 #include "backend/cpu/par.h"
 #include "backend/cpu/qgemm_kernels.h"
 #include "core/cpu.h"
+#include "core/tscratch.h"
 
 typedef struct path_info {
     int mr, nr, kg;
@@ -124,50 +125,11 @@ oct_status oct_quant_multiplier(double real, int32_t *m0, int *shift)
 
 /* ---- per-thread scratch (packed A, per-call packed B) ---------------------- */
 
-typedef struct scratch { void *p; size_t cap; } scratch;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static int scratch_key_ok;
+static oct_tscratch qgemm_ws = OCT_TSCRATCH_INIT;
 
-static void scratch_destroy(void *s)
-{
-    scratch *x = s;
-    if (x) free(x->p);
-    free(x);
-}
+static void *scratch_get(size_t bytes) { return oct_tscratch_get(&qgemm_ws, bytes); }
 
-static void scratch_init(void) { scratch_key_ok = pthread_key_create(&scratch_key, scratch_destroy) == 0; }
-
-static void *scratch_get(size_t bytes)
-{
-    pthread_once(&scratch_once, scratch_init);
-    if (!scratch_key_ok) return NULL;
-    scratch *s = pthread_getspecific(scratch_key);
-    if (!s) {
-        s = calloc(1, sizeof *s);
-        if (!s) return NULL;
-        if (pthread_setspecific(scratch_key, s) != 0) { free(s); return NULL; }
-    }
-    size_t need = (bytes + 63) & ~(size_t)63;
-    if (need == 0) need = 64;
-    if (need > s->cap) {
-        free(s->p);
-        s->p = aligned_alloc(64, need);
-        s->cap = s->p ? need : 0;
-    }
-    return s->p;
-}
-
-void oct_qgemm_scratch_release(void)
-{
-    pthread_once(&scratch_once, scratch_init);
-    scratch *s = scratch_key_ok ? pthread_getspecific(scratch_key) : NULL;
-    if (s) {
-        free(s->p);
-        s->p = NULL;
-        s->cap = 0;
-    }
-}
+void oct_qgemm_scratch_release(void) { oct_tscratch_release(&qgemm_ws); }
 
 /* ---- driver ------------------------------------------------------------------ */
 
