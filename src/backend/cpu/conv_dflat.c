@@ -5,61 +5,15 @@
 #include <string.h>
 
 #include "backend/cpu/conv.h"
+#include "core/tscratch.h"
 
 /* ---- per-thread source buffer ---------------------------------------------- */
 
-typedef struct df_scratch { float *p; size_t cap; } df_scratch;
-static pthread_key_t df_key;
-static pthread_once_t df_once = PTHREAD_ONCE_INIT;
-static int df_key_ok;
+static oct_tscratch df_ws = OCT_TSCRATCH_INIT;
 
-static void df_scratch_free(void *s)
-{
-    df_scratch *x = s;
-    if (!x) return;
-    free(x->p);
-    free(x);
-}
+float *oct_conv_dflat_scratch(size_t n_floats) { return oct_tscratch_get(&df_ws, n_floats * sizeof(float)); }
 
-static void df_init(void) { df_key_ok = pthread_key_create(&df_key, df_scratch_free) == 0; }
-
-static df_scratch *df_scratch_self(int create)
-{
-    pthread_once(&df_once, df_init);
-    if (!df_key_ok) return NULL;
-    df_scratch *s = pthread_getspecific(df_key);
-    if (!s && create) {
-        s = calloc(1, sizeof *s);
-        if (!s) return NULL;
-        if (pthread_setspecific(df_key, s) != 0) {
-            free(s);
-            return NULL;
-        }
-    }
-    return s;
-}
-
-float *oct_conv_dflat_scratch(size_t n_floats)
-{
-    df_scratch *s = df_scratch_self(1);
-    if (!s) return NULL;
-    size_t bytes = (n_floats * sizeof(float) + 63) & ~(size_t)63;
-    if (bytes > s->cap) {
-        free(s->p);
-        s->p = aligned_alloc(64, bytes);
-        s->cap = s->p ? bytes : 0;
-    }
-    return s->p;
-}
-
-void oct_conv_scratch_release(void)
-{
-    df_scratch *s = df_scratch_self(0);
-    if (!s) return;
-    free(s->p);
-    s->p = NULL;
-    s->cap = 0;
-}
+void oct_conv_scratch_release(void) { oct_tscratch_release(&df_ws); }
 
 /* ---- geometry ------------------------------------------------------------------ */
 

@@ -6,6 +6,7 @@
 
 #include "core/dtype.h"
 #include "core/status.h"
+#include "core/tscratch.h"
 
 void oct_f16cvt_to_f32(const uint16_t *src, float *dst, int64_t n, oct_cpu_level lvl)
 {
@@ -15,65 +16,17 @@ void oct_f16cvt_to_f32(const uint16_t *src, float *dst, int64_t n, oct_cpu_level
     else oct_f16_to_f32_n(src, dst, (size_t)n);
 }
 
-typedef struct f16_scratch {
-    float *p[OCT_F16CVT_SLOTS];
-    size_t cap[OCT_F16CVT_SLOTS];
-} f16_scratch;
-
-static pthread_key_t key;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int key_ok;
-
-static void scratch_destroy(void *v)
-{
-    f16_scratch *s = v;
-    if (!s) return;
-    for (int i = 0; i < OCT_F16CVT_SLOTS; i++) free(s->p[i]);
-    free(s);
-}
-
-static void key_init(void) { key_ok = pthread_key_create(&key, scratch_destroy) == 0; }
-
-static f16_scratch *scratch_self(int create)
-{
-    pthread_once(&once, key_init);
-    if (!key_ok) return NULL;
-    f16_scratch *s = pthread_getspecific(key);
-    if (!s && create) {
-        s = calloc(1, sizeof *s);
-        if (!s) return NULL;
-        if (pthread_setspecific(key, s) != 0) {
-            free(s);
-            return NULL;
-        }
-    }
-    return s;
-}
+static oct_tscratch f16_ws[OCT_F16CVT_SLOTS]; /* zero = OCT_TSCRATCH_INIT */
 
 float *oct_f16cvt_scratch(oct_f16cvt_slot slot, size_t n_floats)
 {
     if ((int)slot < 0 || slot >= OCT_F16CVT_SLOTS) return NULL;
-    f16_scratch *s = scratch_self(1);
-    if (!s) return NULL;
-    size_t bytes = (n_floats * sizeof(float) + 63) & ~(size_t)63;
-    if (bytes == 0) bytes = 64;
-    if (bytes > s->cap[slot]) {
-        free(s->p[slot]);
-        s->p[slot] = aligned_alloc(64, bytes);
-        s->cap[slot] = s->p[slot] ? bytes : 0;
-    }
-    return s->p[slot];
+    return oct_tscratch_get(&f16_ws[slot], n_floats * sizeof(float));
 }
 
 void oct_f16cvt_scratch_release(void)
 {
-    f16_scratch *s = scratch_self(0);
-    if (!s) return;
-    for (int i = 0; i < OCT_F16CVT_SLOTS; i++) {
-        free(s->p[i]);
-        s->p[i] = NULL;
-        s->cap[i] = 0;
-    }
+    for (int i = 0; i < OCT_F16CVT_SLOTS; i++) oct_tscratch_release(&f16_ws[i]);
 }
 
 float *oct_f16cvt_widen_alloc(const uint16_t *src, int64_t n, const char *what)
