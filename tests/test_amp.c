@@ -22,10 +22,10 @@
 #include "io/npy.h"
 #include "quant/analysis.h"
 #include "runtime/session.h"
+#include "test_fmnist_data.h"
 #include "test_util.h"
 
 #define SRC OCTET_SOURCE_DIR
-#define TRAIN_IDX "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
 
 static oct_tensor *X;     /* 1000 test images */
 static int64_t *Y;
@@ -315,29 +315,13 @@ static void check_resnet_amp(void)
 int main(void)
 {
     check_sqnr_by_hand();
-    oct_tensor *y = NULL;
-    if (oct_npy_read(SRC "/tests/data/fmnist_test1000_x.npy", &X) != OCT_OK ||
-        oct_npy_read(SRC "/tests/data/fmnist_test1000_y.npy", &y) != OCT_OK) {
-        fprintf(stderr, "%s\n", oct_errmsg());
-        return 1;
-    }
-    Y = malloc(1000 * sizeof *Y);
-    for (int i = 0; i < 1000; i++) Y[i] = (int64_t)oct_dtype_get(y->dtype, y->data, (size_t)i);
-    oct_tensor_free(y);
-    oct_data_spec spec;
-    memset(&spec, 0, sizeof spec);
-    strcpy(spec.idx_images, TRAIN_IDX);
-    const float norm[3] = {0.00392156862745098f, 0.286f, 0.353f};
-    oct_dataset ds;
-    if (oct_dataset_load(&spec, norm, 256, 0, &ds) != OCT_OK) {
-        fprintf(stderr, "%s\n", oct_errmsg());
-        return 1;
-    }
-    CALIB = ds.x;
+    tfm_data data;
+    if (tfm_load(&data, 256) != 0) return 1;
+    X = data.x;
+    Y = data.y;
+    CALIB = data.calib.x;
     check_cnn();
     check_resnet_amp();
-    oct_dataset_free(&ds);
-    oct_tensor_free(X);
-    free(Y);
+    tfm_free(&data);
     TEST_DONE();
 }
