@@ -19,6 +19,7 @@
 
 #include <immintrin.h>
 
+#include "bench_util.h"
 #include "backend/cpu/sgemm.h"
 #include "backend/cpu/sgemm_kernels.h"
 #include "core/cpu.h"
@@ -39,43 +40,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(use_cputime ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* A chain of dependent imul (3 cycles latency on every Intel core since
- * Nehalem; add-immediate chains are not used: Golden Cove folds them).
- * Returns GHz, best of 5. */
-static double measure_ghz(void)
-{
-    double best = 0;
-    for (int rep = 0; rep < 5; rep++) {
-        uint64_t x = 3, n = 20000000;
-        double t0 = now();
-        for (uint64_t i = 0; i < n; i++) {
-            __asm__ volatile("imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
-                             "imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0"
-                             : "+r"(x));
-        }
-        double t = now() - t0;
-        double ghz = (double)n * 8 * 3 / t * 1e-9;
-        if (ghz > best) best = ghz;
-    }
-    return best;
-}
-
-static double cpuinfo_mhz(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return 0;
-    char line[256];
-    double mhz = 0;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "cpu MHz", 7)) {
-            const char *c = strchr(line, ':');
-            if (c) mhz = atof(c + 1);
-            break;
-        }
-    fclose(f);
-    return mhz;
 }
 
 /* 24 independent zmm FMA chains: the achievable single-core FP32 throughput. */
@@ -325,7 +289,7 @@ int main(int argc, char **argv)
     }
 
     use_cputime = 1; /* clock and FMA loop: CPU time, immune to preemption */
-    double ghz = measure_ghz(), mhz = cpuinfo_mhz();
+    double ghz = bench_measure_ghz(), mhz = bench_cpuinfo_mhz();
     int has512 = oct_cpu_detect()->avx512f;
     double fma1 = has512 ? measure_fma_peak() : 0;
     use_cputime = 0;

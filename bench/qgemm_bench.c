@@ -24,6 +24,7 @@
 
 #include <immintrin.h>
 
+#include "bench_util.h"
 #include "backend/cpu/qgemm.h"
 #include "core/pool.h"
 
@@ -43,38 +44,6 @@ static double now_gemm(int threads)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* dependent imul chain: 3 cycles per imul on every Intel core since Nehalem */
-static double measure_ghz(void)
-{
-    double best = 0;
-    for (int rep = 0; rep < 5; rep++) {
-        uint64_t x = 3, n = 20000000;
-        double t0 = now();
-        for (uint64_t i = 0; i < n; i++)
-            __asm__ volatile("imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
-                             "imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0"
-                             : "+r"(x));
-        double ghz = (double)n * 8 * 3 / (now() - t0) * 1e-9;
-        if (ghz > best) best = ghz;
-    }
-    return best;
-}
-
-static double cpuinfo_mhz(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return 0;
-    char line[256];
-    double mhz = 0;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "cpu MHz", 7)) {
-            const char *c = strchr(line, ':');
-            if (c) mhz = atof(c + 1);
-            break;
-        }
-    fclose(f);
-    return mhz;
-}
 
 /* ---- instruction throughput: 24 independent accumulator chains ------------- */
 
@@ -267,8 +236,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    double ghz = measure_ghz();
-    printf("clock: %.3f GHz measured (dependent imul chain), /proc/cpuinfo says %.0f MHz\n", ghz, cpuinfo_mhz());
+    double ghz = bench_measure_ghz();
+    printf("clock: %.3f GHz measured (dependent imul chain), /proc/cpuinfo says %.0f MHz\n", ghz, bench_cpuinfo_mhz());
     double peak1 = 64.0 * 2 * 2 * ghz; /* GOP/s per core */
     printf("VNNI peak at the measured clock: %.1f GOP/s per core (64 MACs x 2 vpdpbusd/cycle x 2 ops)\n", peak1);
     double loop_peak = 0; /* GOP/s of one thread's vpdpbusd zmm loop */
@@ -310,6 +279,6 @@ int main(int argc, char **argv)
         }
     }
     printf("clock at the end: %.3f GHz (a different clock than at the start means the figures are noisy)\n",
-           measure_ghz());
+           bench_measure_ghz());
     return 0;
 }

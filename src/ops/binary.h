@@ -43,22 +43,7 @@ oct_status oct_binop_compute(const oct_node *n, const oct_tensor *const *in, oct
 static inline oct_pool *oct_ex_pool(const oct_exec *ex) { return ex ? ex->pool : (oct_pool *)0; }
 
 /* Typed row kernel: y[i] = EXPR with x = a[.], w = b[.] of type TA, y of TY. */
-#define OCT_BIN_KERNEL(fname, TA, TY, EXPR)                                         \
-    static void fname(const void *a_, const void *b_, void *y_, int64_t n, int mode) \
-    {                                                                              \
-        const TA *a = (const TA *)a_;                                              \
-        const TA *b = (const TA *)b_;                                              \
-        TY *y = (TY *)y_;                                                          \
-        if (mode == OCT_BIN_VV) {                                                  \
-            for (int64_t i = 0; i < n; i++) { TA x = a[i], w = b[i]; y[i] = (TY)(EXPR); } \
-        } else if (mode == OCT_BIN_VS) {                                           \
-            const TA w = b[0];                                                     \
-            for (int64_t i = 0; i < n; i++) { TA x = a[i]; y[i] = (TY)(EXPR); }    \
-        } else {                                                                   \
-            const TA x = a[0];                                                     \
-            for (int64_t i = 0; i < n; i++) { TA w = b[i]; y[i] = (TY)(EXPR); }    \
-        }                                                                          \
-    }
+#define OCT_BIN_KERNEL(fname, TA, TY, EXPR) OCT_BIN_KERNEL_U(fname, TA, uint32_t, EXPR, TY)
 
 /* One kernel per integer dtype, named prefix_<type>; EXPR may use the
  * unsigned working type U (uint32_t or uint64_t) to wrap without UB. */
