@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tscratch.h"
 #include "ops/quant_kernels.h"
 #include "ops/quant_util.h"
 
@@ -84,6 +85,9 @@ static oct_status dq_infer(const oct_node *n, const oct_tensor *const *in, oct_t
     return oct_out_shape(out[0], OCT_DT_F32, x->rank, d);
 }
 
+/* The quantized activations, per calling thread (no allocation per run). */
+static oct_tscratch xq_ws = OCT_TSCRATCH_INIT;
+
 static oct_status dq_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
                              const oct_exec *ex)
 {
@@ -98,7 +102,7 @@ static oct_status dq_compute(const oct_node *n, const oct_tensor *const *in, oct
     oct_quant_kernels_get()->minmax(xf, numel, &lo, &hi);
     float scale = hi == lo ? 1.f : (hi - lo) / 255.f;
     int32_t zp = oct_quant_rne(0.f - lo / scale, 0.f, 255.f);
-    uint8_t *xq = oct_aligned_alloc((size_t)numel + 64);
+    uint8_t *xq = oct_tscratch_get(&xq_ws, (size_t)numel);
     if (!xq) return oct_err(OCT_E_NOMEM, "%s: out of memory", n->op_type);
     oct_quant_kernels_get()->quantize(xf, numel, scale, (float)(0 - zp), (float)(255 - zp), zp, 0, xq);
     oct_qgemm_args a;
@@ -122,7 +126,6 @@ static oct_status dq_compute(const oct_node *n, const oct_tensor *const *in, oct
         a.f_hi = n->act.kind == OCT_ACT_RELU ? INFINITY : n->act.beta;
     }
     oct_status st = oct_qgemm_run(&a, ex ? ex->pool : NULL);
-    oct_aligned_free(xq);
     if (st == OCT_OK && n->act.kind == OCT_ACT_LEAKYRELU) oct_act_apply(&n->act, out[0]->data, M * s->N);
     return st;
 }
