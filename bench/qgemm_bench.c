@@ -208,7 +208,7 @@ int main(int argc, char **argv)
     int quick = 0, max_threads = 2;
     int64_t sizes[8] = {256, 512, 1024};
     int nsizes = 3;
-    int want[OCT_QGEMM_NPATHS] = {0, 0, 1, 1, 1}; /* scalar only on request */
+    int want[OCT_QGEMM_NPATHS] = {0, 0, 1, 1, 1, 1}; /* scalar only on request */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) max_threads = atoi(argv[++i]);
@@ -269,6 +269,13 @@ int main(int argc, char **argv)
             oct_pool *pool = oct_pool_new(threads);
             for (int s = 0; s < nsizes; s++) {
                 double med, best = bench_qgemm((oct_qgemm_path)p, sizes[s], pool, min_time, &med);
+                if (p == OCT_QGEMM_AMX) { /* tdpbusd: 16 x 16 x 64 MACs per 16 cycles = 1024 per cycle */
+                    printf("%-10s %4lld^3 threads %d: best %7.1f GOP/s (%5.1f%% of %d-core AMX peak, %4.2fx the "
+                           "VNNI peak), median %7.1f\n",
+                           oct_qgemm_path_name((oct_qgemm_path)p), (long long)sizes[s], threads, best,
+                           100 * best / (2048.0 * ghz * threads), threads, best / (peak1 * threads), med);
+                    continue;
+                }
                 printf("%-10s %4lld^3 threads %d: best %7.1f GOP/s (%5.1f%% of %d-core VNNI peak, %5.1f%% of the "
                        "loop's), median %7.1f\n",
                        oct_qgemm_path_name((oct_qgemm_path)p), (long long)sizes[s], threads, best,

@@ -3,6 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#define OCT_ARCH_REQ_XCOMP_PERM 0x1023
+#define OCT_XFEATURE_XTILEDATA 18
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 static unsigned long long xgetbv0(void)
@@ -10,6 +17,24 @@ static unsigned long long xgetbv0(void)
     unsigned int lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     return ((unsigned long long)hi << 32) | lo;
+}
+#endif
+
+/* AMX-TILE and AMX-INT8 (CPUID.7.0:EDX bits 24, 25), tile state enabled in
+ * XCR0 (bits 17, 18) and, on Linux, this process allowed to use the 8 KiB of
+ * tile data (arch_prctl ARCH_REQ_XCOMP_PERM; Linux >= 5.16). */
+#if defined(__x86_64__) || defined(__i386__)
+static int amx_usable(unsigned long long xcr0)
+{
+#if defined(__linux__) && defined(__x86_64__)
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !((d >> 24) & 1) || !((d >> 25) & 1)) return 0;
+    if ((xcr0 & (3ull << 17)) != (3ull << 17)) return 0;
+    return syscall(SYS_arch_prctl, OCT_ARCH_REQ_XCOMP_PERM, OCT_XFEATURE_XTILEDATA) == 0;
+#else
+    (void)xcr0;
+    return 0;
+#endif
 }
 #endif
 
@@ -38,6 +63,7 @@ const oct_cpu_features *oct_cpu_detect(void)
             feats.avx512vnni = ((c >> 11) & 1) && zmm_os;
         }
         if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) feats.avxvnni = ((a >> 4) & 1) && ymm_os;
+        feats.amx_int8 = amx_usable(xcr0);
     }
 #endif
     detected = 1;

@@ -13,6 +13,7 @@ typedef struct oct_cpu_features {
     int avx512f, avx512bw, avx512dq, avx512vl;
     int avx512vnni; /* vpdpbusd on zmm */
     int avxvnni;    /* vpdpbusd on ymm (VEX) */
+    int amx_int8;   /* AMX tiles + tdpbusd, enabled by the OS and permitted for this process */
 } oct_cpu_features;
 
 /* What the CPU and OS support (cached after the first call). */

@@ -153,21 +153,23 @@ typedef struct nhwc_run {
     uint8_t *y;
     const int32_t *bias;
     int64_t rows_per_blk, C;
-    int pointwise;
+    int64_t lda; /* row stride of the im2col block (K, or the GEMM's direct stride) */
+    int pointwise, direct;
     size_t scratch;
     _Atomic int failed;
 } nhwc_run;
 
-/* im2col of output pixels [p0, p1) of the whole batch: row (p - p0) holds
- * the K = KH * KW * C bytes of pixel p's window (padding = the zero point's
- * byte). With unit dilation in x, the KW taps of a window row are KW * C
- * contiguous input bytes: one copy per window row where it lies inside. */
+/* im2col of output pixels [p0, p1) of the whole batch: row (p - p0), at
+ * col + (p - p0) * lda, holds the K = KH * KW * C bytes of pixel p's window
+ * (padding = the zero point's byte), then zeros up to lda. With unit dilation
+ * in x, the KW taps of a window row are KW * C contiguous input bytes: one
+ * copy per window row (on AVX-512 one masked move, borders included). */
 static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
 {
     const oct_conv_geom *g = r->g;
     int64_t C = r->C, H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2];
     int64_t KH = g->k[1], KW = g->k[2], sy = g->s[1], sx = g->s[2], dy = g->d[1], dx = g->d[2];
-    int64_t K = r->s->K, rowb = KW * C;
+    int64_t K = r->s->K, rowb = KW * C, lda = r->lda;
     uint8_t pad = (uint8_t)r->s->zx;
     const uint8_t *x_end = r->x + g->N * H * W * C;
     int64_t n = p0 / (OH * OW), oy = p0 / OW % OH, ox = p0 % OW;
@@ -175,7 +177,7 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     int64_t nrow = KH <= 64 ? KH : 0, cur_row = -1;
     int avx512 = oct_cpu_level_get() >= OCT_CPU_AVX512;
     uint8_t *dst = col;
-    for (int64_t p = p0; p < p1; p++, dst += K) {
+    for (int64_t p = p0; p < p1; p++, dst += lda) {
         if (n * OH + oy != cur_row) {
             cur_row = n * OH + oy;
             for (int64_t ky = 0; ky < nrow; ky++) {
@@ -186,8 +188,11 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
         int64_t ix0 = ox * sx - g->pb[2];
         int fast = nrow && dx == 1 && ix0 >= 0 && ix0 + KW <= W;
         uint8_t *d = dst;
-        if (fast && rowb <= 64 && avx512) {
-            oct_nhwc_window_avx512(d, rows, KH, ix0 * C, rowb, pad);
+        if (nrow && dx == 1 && rowb <= 64 && avx512) {
+            int64_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = W - ix0 < KW ? W - ix0 : KW;
+            if (kx1 < kx0) kx1 = kx0;
+            oct_nhwc_window_avx512(d, rows, KH, ix0 * C, rowb, kx0 * C, kx1 * C, pad, lda - K);
+            goto next;
         } else if (fast && rowb <= 64) { /* 16-byte moves per window row: the bytes past rowb are */
             for (int64_t ky = 0; ky < KH; ky++, d += rowb) { /* rewritten by the next row / pixel */
                 const uint8_t *src = rows[ky] ? rows[ky] + ix0 * C : NULL; /* (64 bytes of slack) */
@@ -231,6 +236,8 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
                 else memset(d + kx1 * C, pad, (size_t)(rowb - kx1 * C));
             }
         }
+        if (lda > K) memset(dst + K, 0, (size_t)(lda - K));
+    next:
         if (++ox == OW) {
             ox = 0;
             if (++oy == OH) oy = 0, n++;
@@ -248,11 +255,15 @@ static void gemm_block(nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     a.K = s->K;
     if (r->pointwise) {
         a.A = r->x + p0 * r->C;
+        a.lda = s->K;
     } else {
         im2col_nhwc(r, p0, p1, col);
+        int64_t full = (p1 - p0 + OCT_QGEMM_DIRECT_ROWS - 1) / OCT_QGEMM_DIRECT_ROWS * OCT_QGEMM_DIRECT_ROWS;
+        if (r->direct && full > p1 - p0) memset(col + (p1 - p0) * r->lda, 0, (size_t)((full - (p1 - p0)) * r->lda));
         a.A = col;
+        a.lda = r->lda;
+        a.a_direct = r->direct;
     }
-    a.lda = s->K;
     a.a_signed = s->xdt == OCT_DT_I8;
     a.za = s->zx;
     a.pb = s->pb;
@@ -310,13 +321,19 @@ static oct_status nhwc_compute(const oct_node *n, const oct_tensor *const *in, o
     r.pointwise = g.k[1] == 1 && g.k[2] == 1 && g.s[1] == 1 && g.s[2] == 1 && g.pb[1] == 0 && g.pb[2] == 0 &&
                   g.pe[1] == 0 && g.pe[2] == 0;
     int64_t P = g.N * g.out_sp;
-    /* blocks of 14k rows (the VNNI tile) with the im2col block within ~128 KB */
-    int64_t rows = (128 << 10) / (s->K > 0 ? s->K : 1);
-    rows = rows / 14 * 14;
-    if (rows < 14) rows = 14;
-    if (rows > 1008) rows = 1008;
+    /* im2col straight into the GEMM's A layout when its kernel reads A
+     * unpacked (AMX: rows padded to 64 bytes, blocks of 32 rows) */
+    int64_t dlda = r.pointwise || s->xdt != OCT_DT_U8 ? 0 : oct_qgemm_direct_lda(oct_qgemm_packed_path(s->pb), s->K);
+    r.direct = dlda > 0;
+    r.lda = r.direct ? dlda : s->K;
+    int64_t unit = r.direct ? OCT_QGEMM_DIRECT_ROWS : 14; /* rows of the kernel's tile */
+    /* blocks of whole tiles with the im2col block within ~128 KB */
+    int64_t rows = (128 << 10) / (r.lda > 0 ? r.lda : 1);
+    rows = rows / unit * unit;
+    if (rows < unit) rows = unit;
+    if (rows > 1008) rows = 1008 / unit * unit;
     r.rows_per_blk = rows;
-    r.scratch = (size_t)(rows * s->K) + 64;
+    r.scratch = (size_t)(rows * r.lda) + 64;
     int64_t nblk = (P + rows - 1) / rows;
     oct_pool_for(ex ? ex->pool : NULL, nblk, 1, blocks_task, &r);
     if (r.failed) return oct_err(OCT_E_NOMEM, "%s: integer GEMM failed", n->op_type);

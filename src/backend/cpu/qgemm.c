@@ -23,16 +23,44 @@ typedef struct path_info {
     int mr, nr, kg;
     oct_qgemm_ukr_fn ukr;
     oct_qgemm_pack_a_fn pack_a;
+    int ng_align;              /* k-groups rounded up to a multiple of this */
+    void (*begin)(void);       /* per work unit, on the thread running it (or NULL) */
+    void (*end)(void);
 } path_info;
 
 static const path_info paths[OCT_QGEMM_NPATHS] = {
-    [OCT_QGEMM_SCALAR] = {OCT_QGEMM_SCALAR_MR, OCT_QGEMM_SCALAR_NR, 4, oct_qgemm_ukr_scalar, oct_qgemm_pack_a_panel},
-    [OCT_QGEMM_AVX2] = {OCT_QGEMM_AVX2_MR, OCT_QGEMM_AVX2_NR, 2, oct_qgemm_ukr_avx2, oct_qgemm_pack_a_panel},
+    [OCT_QGEMM_SCALAR] = {OCT_QGEMM_SCALAR_MR, OCT_QGEMM_SCALAR_NR, 4, oct_qgemm_ukr_scalar, oct_qgemm_pack_a_panel,
+                          1, NULL, NULL},
+    [OCT_QGEMM_AVX2] = {OCT_QGEMM_AVX2_MR, OCT_QGEMM_AVX2_NR, 2, oct_qgemm_ukr_avx2, oct_qgemm_pack_a_panel, 1, NULL,
+                        NULL},
     [OCT_QGEMM_AVXVNNI] = {OCT_QGEMM_AVXVNNI_MR, OCT_QGEMM_AVXVNNI_NR, 4, oct_qgemm_ukr_avxvnni,
-                           oct_qgemm_pack_a_panel},
+                           oct_qgemm_pack_a_panel, 1, NULL, NULL},
     [OCT_QGEMM_AVX512VNNI] = {OCT_QGEMM_AVX512_MR, OCT_QGEMM_AVX512_NR, 4, oct_qgemm_ukr_avx512vnni,
-                              oct_qgemm_pack_a_avx512},
+                              oct_qgemm_pack_a_avx512, 1, NULL, NULL},
+#ifdef OCT_HAVE_AMX
+    [OCT_QGEMM_AMX] = {OCT_QGEMM_AMX_MR, OCT_QGEMM_AMX_NR, 4, oct_qgemm_ukr_amx, oct_qgemm_pack_a_rows_amx, 16,
+                       oct_qgemm_amx_begin, oct_qgemm_amx_end},
+#endif
 };
+
+/* k-groups of a packed operand for path k (K padded with zero groups). */
+static int64_t path_ng(const path_info *k, int64_t K)
+{
+    int64_t ng = (K + k->kg - 1) / k->kg;
+    return (ng + k->ng_align - 1) / k->ng_align * k->ng_align;
+}
+
+static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+
+/* One B panel (columns j0 .. j0 + nrv - 1) with ng k-groups (zero past K). */
+static void pack_b_one(const path_info *k, const int8_t *B, int64_t ldb, int transB, int64_t j0, int nrv,
+                       int64_t K, int64_t ng, uint8_t *dst, int32_t *colsum)
+{
+    oct_qgemm_pack_b_panel(B, ldb, transB, j0, nrv, k->nr, K, k->kg, dst, colsum);
+    int64_t ng0 = (K + k->kg - 1) / k->kg;
+    size_t gbytes = (size_t)k->nr * 4;
+    if (ng > ng0) memset(dst + ng0 * gbytes, 0, (size_t)(ng - ng0) * gbytes);
+}
 
 #define PAR_MIN_MACS (1 << 21) /* below this the pool is not used */
 #define PACK_UNIT 8            /* panels per packing unit */
@@ -65,13 +93,19 @@ int oct_qgemm_path_supported(oct_qgemm_path p)
     case OCT_QGEMM_AVX2: return f->avx2;
     case OCT_QGEMM_AVXVNNI: return f->avx2 && f->avxvnni;
     case OCT_QGEMM_AVX512VNNI: return f->avx512f && f->avx512bw && f->avx512vl && f->avx512vnni;
+    case OCT_QGEMM_AMX:
+#ifdef OCT_HAVE_AMX
+        return f->avx512f && f->avx512bw && f->avx512vl && f->amx_int8;
+#else
+        return 0;
+#endif
     default: return 0;
     }
 }
 
 const char *oct_qgemm_path_name(oct_qgemm_path p)
 {
-    static const char *const names[OCT_QGEMM_NPATHS] = {"auto", "scalar", "avx2", "avxvnni", "avx512vnni"};
+    static const char *const names[OCT_QGEMM_NPATHS] = {"auto", "scalar", "avx2", "avxvnni", "avx512vnni", "amx"};
     return (unsigned)p < OCT_QGEMM_NPATHS ? names[p] : "?";
 }
 
@@ -93,6 +127,9 @@ oct_qgemm_path oct_qgemm_path_get(void)
     }
     if (f > 0 && oct_qgemm_path_supported((oct_qgemm_path)f)) return (oct_qgemm_path)f;
     oct_cpu_level lvl = oct_cpu_level_get();
+    const char *amx = getenv("OCTET_AMX");
+    if (lvl >= OCT_CPU_AVX512 && oct_qgemm_path_supported(OCT_QGEMM_AMX) && !(amx && !strcmp(amx, "0")))
+        return OCT_QGEMM_AMX;
     if (lvl >= OCT_CPU_AVX512 && oct_qgemm_path_supported(OCT_QGEMM_AVX512VNNI)) return OCT_QGEMM_AVX512VNNI;
     if (lvl >= OCT_CPU_AVX2 && oct_qgemm_path_supported(OCT_QGEMM_AVXVNNI)) return OCT_QGEMM_AVXVNNI;
     if (lvl >= OCT_CPU_AVX2) return OCT_QGEMM_AVX2;
@@ -146,8 +183,6 @@ typedef struct drv {
     int64_t units, pack_total;
 } drv;
 
-static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
-
 static void pack_a_unit(void *ctx, int64_t u)
 {
     drv *d = ctx;
@@ -166,8 +201,8 @@ static void pack_b_unit(void *ctx, int64_t u)
     int nr = d->k->nr;
     for (int64_t p = u * PACK_UNIT, e = min64(p + PACK_UNIT, d->np_n); p < e; p++) {
         int64_t j0 = p * nr;
-        oct_qgemm_pack_b_panel(a->B, a->ldb, a->transB, j0, (int)min64(nr, d->N - j0), nr, d->K, d->k->kg,
-                               d->pb + j0 * d->ng * 4, d->colsum + j0);
+        pack_b_one(d->k, a->B, a->ldb, a->transB, j0, (int)min64(nr, d->N - j0), d->K, d->ng,
+                   d->pb + j0 * d->ng * 4, d->colsum + j0);
     }
 }
 
@@ -223,6 +258,7 @@ static void compute_unit(void *ctx, int64_t u)
     t.zo = a->zo;
     t.q_lo = a->q_lo - a->zo;
     t.q_hi = a->q_hi - a->zo;
+    if (k->begin) k->begin();
     for (int64_t ic = pm0; ic < pm1; ic += d->mcp) {
         int64_t icend = min64(pm1, ic + d->mcp);
         for (int64_t pn = pn0; pn < pn1; pn++) {
@@ -237,6 +273,7 @@ static void compute_unit(void *ctx, int64_t u)
             }
         }
     }
+    if (k->end) k->end();
 }
 
 static void run_units(oct_pool *pool, int T, int64_t n, oct_unit_fn fn, void *ctx)
@@ -262,6 +299,13 @@ static oct_status check_args(const oct_qgemm_args *a, oct_qgemm_path *path)
     if ((unsigned)*path >= OCT_QGEMM_NPATHS || !oct_qgemm_path_supported(*path))
         return oct_err(OCT_E_UNSUPPORTED, "qgemm: kernel path %s is not supported by this CPU",
                        oct_qgemm_path_name(*path));
+    if (a->a_direct) {
+        int64_t want = oct_qgemm_direct_lda(*path, a->K);
+        if (!want) return oct_err(OCT_E_INVALID, "qgemm: path %s cannot read A unpacked", oct_qgemm_path_name(*path));
+        if (a->a_signed || a->transA || a->lda != want)
+            return oct_err(OCT_E_INVALID, "qgemm: unpacked A must be uint8, not transposed, with lda %lld",
+                           (long long)want);
+    }
     if (a->pb && (a->pb->K != a->K || a->pb->N != a->N))
         return oct_err(OCT_E_INVALID, "qgemm: packed B is %lldx%lld, expected %lldx%lld", (long long)a->pb->K,
                        (long long)a->pb->N, (long long)a->K, (long long)a->N);
@@ -306,7 +350,7 @@ oct_status oct_qgemm_run(const oct_qgemm_args *a, oct_pool *pool)
     d.M = a->M;
     d.N = a->N;
     d.K = a->K;
-    d.ng = (a->K + d.k->kg - 1) / d.k->kg;
+    d.ng = path_ng(d.k, a->K);
     d.np_m = (a->M + d.k->mr - 1) / d.k->mr;
     d.np_n = (a->N + d.k->nr - 1) / d.k->nr;
     d.za = a->a_signed ? a->za + 128 : a->za;
@@ -316,12 +360,13 @@ oct_status oct_qgemm_run(const oct_qgemm_args *a, oct_pool *pool)
     int T = oct_pool_size(pool);
     if ((double)a->M * (double)a->N * (double)a->K < (double)PAR_MIN_MACS) T = 1;
 
-    size_t need_a = ((size_t)(a->M * d.ng * 4) + 63) & ~(size_t)63;
+    size_t need_a = a->a_direct ? 0 : ((size_t)(d.np_m * d.k->mr * d.ng * 4) + 63) & ~(size_t)63;
     size_t need_b = a->pb ? 0 : ((size_t)(d.np_n * d.k->nr * d.ng * 4) + 63) & ~(size_t)63;
     size_t need_s = a->pb ? 0 : (size_t)(d.np_n * d.k->nr) * sizeof(int32_t);
-    uint8_t *ws = scratch_get(need_a + need_b + need_s);
-    if (!ws) return oct_err(OCT_E_NOMEM, "qgemm: cannot allocate %zu bytes of scratch", need_a + need_b + need_s);
-    d.pa = ws;
+    size_t need = need_a + need_b + need_s;
+    uint8_t *ws = need ? scratch_get(need) : NULL;
+    if (need && !ws) return oct_err(OCT_E_NOMEM, "qgemm: cannot allocate %zu bytes of scratch", need_a + need_b + need_s);
+    d.pa = a->a_direct ? (uint8_t *)(uintptr_t)a->A : ws;
     if (a->pb) {
         d.pb = a->pb->data;
         d.colsum = a->pb->colsum;
@@ -330,7 +375,7 @@ oct_status oct_qgemm_run(const oct_qgemm_args *a, oct_pool *pool)
         d.colsum = (int32_t *)(ws + need_a + need_b);
         run_units(pool, T, (d.np_n + PACK_UNIT - 1) / PACK_UNIT, pack_b_unit, &d);
     }
-    run_units(pool, T, (d.np_m + PACK_UNIT - 1) / PACK_UNIT, pack_a_unit, &d);
+    if (!a->a_direct) run_units(pool, T, (d.np_m + PACK_UNIT - 1) / PACK_UNIT, pack_a_unit, &d);
 
     d.units = 1;
     if (T > 1) {
@@ -342,6 +387,13 @@ oct_status oct_qgemm_run(const oct_qgemm_args *a, oct_pool *pool)
     }
     run_units(pool, T, d.units, compute_unit, &d);
     return OCT_OK;
+}
+
+int64_t oct_qgemm_direct_lda(oct_qgemm_path path, int64_t K)
+{
+    if (path == OCT_QGEMM_AUTO) path = oct_qgemm_path_get();
+    if (path != OCT_QGEMM_AMX || !oct_qgemm_path_supported(path) || K < 0) return 0;
+    return path_ng(&paths[path], K) * 4;
 }
 
 /* ---- pre-packed B ------------------------------------------------------------- */
@@ -360,7 +412,7 @@ oct_qgemm_packed *oct_qgemm_pack_b(oct_qgemm_path path, int transB, int64_t K, i
         return NULL;
     }
     const path_info *k = &paths[path];
-    int64_t ng = (K + k->kg - 1) / k->kg, np = (N + k->nr - 1) / k->nr;
+    int64_t ng = path_ng(k, K), np = (N + k->nr - 1) / k->nr;
     oct_qgemm_packed *p = calloc(1, sizeof *p);
     size_t db = ((size_t)(np * k->nr * ng * 4) + 63) & ~(size_t)63;
     size_t cb = ((size_t)(np * k->nr) * sizeof(int32_t) + 63) & ~(size_t)63;
@@ -378,8 +430,8 @@ oct_qgemm_packed *oct_qgemm_pack_b(oct_qgemm_path path, int transB, int64_t K, i
     p->K = K;
     p->N = N;
     for (int64_t j0 = 0; j0 < N; j0 += k->nr)
-        oct_qgemm_pack_b_panel(B, ldb, transB, j0, (int)min64(k->nr, N - j0), k->nr, K, k->kg,
-                               (uint8_t *)p->data + j0 * ng * 4, p->colsum + j0);
+        pack_b_one(k, B, ldb, transB, j0, (int)min64(k->nr, N - j0), K, ng, (uint8_t *)p->data + j0 * ng * 4,
+                   p->colsum + j0);
     return p;
 }
 

@@ -25,12 +25,13 @@
  *     [q_lo, q_hi] (inside the output type's range) fuses ReLU / ReLU6 / Clip.
  *
  * Kernels (run-time dispatch, core/cpu.h; all bit-exact with the scalar path):
+ *   amx         32 x 32 tile, AMX tdpbusd (16 x 16 x 64 per instruction)
  *   avx512vnni  14 x 32 tile, vpdpbusd zmm
  *   avxvnni      6 x 16 tile, vpdpbusd ymm (VEX)
  *   avx2         6 x 16 tile, u8/s8 widened to s16 + vpmaddwd (exact, no saturation)
  *   scalar       4 x 16 tile, portable C
  * OCTET_CPU=scalar|avx2|avx512 caps the choice (avx2 allows avxvnni: both are
- * 256-bit VEX); OCTET_QGEMM=scalar|avx2|avxvnni|avx512vnni or
+ * 256-bit VEX); OCTET_QGEMM=scalar|avx2|avxvnni|avx512vnni|amx or
  * oct_qgemm_path_set() forces one path (tests, A/B runs).
  */
 #ifndef OCT_BACKEND_CPU_QGEMM_H
@@ -47,9 +48,10 @@ typedef enum oct_qgemm_path {
     OCT_QGEMM_SCALAR = 1,
     OCT_QGEMM_AVX2 = 2,
     OCT_QGEMM_AVXVNNI = 3,
-    OCT_QGEMM_AVX512VNNI = 4
+    OCT_QGEMM_AVX512VNNI = 4,
+    OCT_QGEMM_AMX = 5
 } oct_qgemm_path;
-#define OCT_QGEMM_NPATHS 5
+#define OCT_QGEMM_NPATHS 6
 
 typedef enum oct_qgemm_out {
     OCT_QGEMM_OUT_S32 = 0,
@@ -70,6 +72,11 @@ typedef struct oct_qgemm_args {
     int transA;
     int a_signed;
     int32_t za; /* zero point of A, in A's type's range */
+    /* a_direct: A is already in the layout the path's kernel reads, so it is
+     * not packed: uint8, not transposed, lda == oct_qgemm_direct_lda(path, K),
+     * each row's bytes from K to lda zero, and rows readable (any values) up to
+     * M rounded up to OCT_QGEMM_DIRECT_ROWS. Only paths with a direct lda. */
+    int a_direct;
     /* B: K x N (transB: stored N x K) int8, or pb */
     const int8_t *B;
     int64_t ldb;
@@ -111,6 +118,10 @@ oct_qgemm_path oct_qgemm_packed_path(const oct_qgemm_packed *p);
 /* sum_k B[k][n] for the N columns. */
 const int32_t *oct_qgemm_packed_colsum(const oct_qgemm_packed *p);
 
+/* The row stride a_direct needs for K with this path, or 0 when the path
+ * always packs A (then a_direct is an error). */
+#define OCT_QGEMM_DIRECT_ROWS 32
+int64_t oct_qgemm_direct_lda(oct_qgemm_path path, int64_t K);
 /* Path selection: the one AUTO means now; whether the CPU has a path; a
  * process-wide override (AUTO clears it; beats OCTET_QGEMM). */
 oct_qgemm_path oct_qgemm_path_get(void);

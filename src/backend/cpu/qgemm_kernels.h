@@ -24,6 +24,8 @@
 
 #define OCT_QGEMM_AVX512_MR 14
 #define OCT_QGEMM_AVX512_NR 32
+#define OCT_QGEMM_AMX_MR 32
+#define OCT_QGEMM_AMX_NR 32
 #define OCT_QGEMM_AVXVNNI_MR 6
 #define OCT_QGEMM_AVXVNNI_NR 16
 #define OCT_QGEMM_AVX2_MR 6
@@ -57,6 +59,17 @@ void oct_qgemm_ukr_avxvnni(int64_t nkg, const void *a, const void *b, void *c, i
                            int nr, const oct_qgemm_tile *t);
 void oct_qgemm_ukr_avx512vnni(int64_t nkg, const void *a, const void *b, void *c, int64_t ldc, int mr,
                               int nr, const oct_qgemm_tile *t);
+
+/* AMX (qgemm_amx.c): A panels row-major with rows of K rounded up to 64
+ * bytes (16 k-groups); B panels as the VNNI ones, with the k-groups rounded up
+ * to 16. begin / end load and release the tile configuration on this thread. */
+void oct_qgemm_ukr_amx(int64_t nkg, const void *a, const void *b, void *c, int64_t ldc, int mr, int nr,
+                       const oct_qgemm_tile *t);
+void oct_qgemm_pack_a_rows_amx(const void *A, int64_t lda, int transA, int a_signed, int64_t i0, int mr,
+                               int64_t K, int kg, void *dst);
+void oct_qgemm_amx_begin(void);
+void oct_qgemm_amx_end(void);
+static inline int64_t oct_qgemm_amx_row_bytes(int64_t K) { return (K + 63) / 64 * 64; }
 
 /* Packing (qgemm_pack.c). kg = k per group (4: bytes, 2: int16).
  * A rows i0..i0+mr-1 of op(A), all K, written [g][r][kg]; a_signed: add 128. */
