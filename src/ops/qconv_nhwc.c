@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/cpu/qconv_amx.h"
 #include "core/cpu.h"
 #include "core/tscratch.h"
 #include "ops/conv_attrs.h"
@@ -24,7 +25,8 @@
 
 typedef struct nhwc_state {
     int64_t K, M;
-    oct_qgemm_packed *pb;
+    oct_qgemm_packed *pb; /* im2col + GEMM path, or */
+    oct_qconv_amx *amx;   /* implicit GEMM on AMX (uint8 input, unit dilation in x) */
     int32_t *m0, *shift;  /* M values */
     int32_t zx, zo;
     int32_t q_lo, q_hi;
@@ -67,6 +69,7 @@ static void nhwc_release(oct_node *n)
     nhwc_state *s = n->state;
     if (s) {
         oct_qgemm_packed_free(s->pb);
+        oct_qconv_amx_free(s->amx);
         free(s->m0);
         free(s->shift);
         free(s);
@@ -108,9 +111,12 @@ static oct_status nhwc_prepare(oct_node *n, const oct_graph *g)
             for (int64_t ky = 0; ky < KH; ky++)
                 for (int64_t kx = 0; kx < KW; kx++)
                     b[((ky * KW + kx) * C + c) * M + m] = wd[((m * C + c) * KH + ky) * KW + kx];
-    s->pb = oct_qgemm_pack_b(OCT_QGEMM_AUTO, 0, K, M, b, M);
+    const int64_t *dil = NULL;
+    int nd = oct_attr_ints(n, "dilations", &dil);
+    if (xz->dtype == OCT_DT_U8 && (nd < 2 || dil[1] == 1)) s->amx = oct_qconv_amx_new(M, C, KH, KW, wd);
+    if (!s->amx) s->pb = oct_qgemm_pack_b(OCT_QGEMM_AUTO, 0, K, M, b, M);
     free(b);
-    if (!s->pb) {
+    if (!s->amx && !s->pb) {
         nhwc_release(n);
         return OCT_E_NOMEM;
     }
@@ -299,6 +305,27 @@ static void blocks_task(void *ctx, int64_t b, int64_t e, int tid)
     }
 }
 
+static oct_status amx_compute(const oct_node *n, const oct_conv_geom *g, const nhwc_state *s, const uint8_t *x,
+                              const int32_t *bias, void *y, const oct_exec *ex)
+{
+    if (g->d[2] != 1) return oct_err(OCT_E_INVALID, "%s: not prepared for dilation in x", n->op_type);
+    oct_qconv_amx_geom ag = {
+        .N = g->N, .H = g->in[1], .W = g->in[2], .C = g->C, .OH = g->out[1], .OW = g->out[2],
+        .sy = g->s[1], .sx = g->s[2], .dy = g->d[1],
+        .pt = g->pb[1], .pl = g->pb[2], .pb = g->pe[1], .pr = g->pe[2],
+    };
+    oct_qgemm_args e;
+    oct_qgemm_args_init(&e, s->ydt == OCT_DT_I8 ? OCT_QGEMM_OUT_S8 : OCT_QGEMM_OUT_U8);
+    e.bias = bias;
+    e.per_channel = 1;
+    e.m0 = s->m0;
+    e.shift = s->shift;
+    e.zo = s->zo;
+    e.q_lo = s->q_lo;
+    e.q_hi = s->q_hi;
+    return oct_qconv_amx_run(s->amx, &ag, x, s->zx, y, &e, ex ? ex->pool : NULL);
+}
+
 static oct_status nhwc_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
                                const oct_exec *ex)
 {
@@ -310,6 +337,7 @@ static oct_status nhwc_compute(const oct_node *n, const oct_tensor *const *in, o
     const oct_tensor *B = oct_quant_in(n, in, 8);
     if (B && (B->dtype != OCT_DT_I32 || oct_tensor_numel(B) != g.M))
         return oct_err(OCT_E_SHAPE, "%s: bias must be %lld int32 values", n->op_type, (long long)g.M);
+    if (s->amx) return amx_compute(n, &g, s, in[0]->data, B ? B->data : NULL, out[0]->data, ex);
     nhwc_run r;
     memset(&r, 0, sizeof r);
     r.g = &g;

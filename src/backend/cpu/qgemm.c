@@ -213,20 +213,31 @@ static void split_range(int64_t n, int64_t T, int64_t t, int64_t *b, int64_t *e)
     *e = *b + q + (t < r ? 1 : 0);
 }
 
-/* Per-column epilogue parameters of the panel at column j0 (nrv valid). */
-static void fill_tile(const drv *d, int64_t j0, int nrv, oct_qgemm_tile *t)
+void oct_qgemm_tile_common(const oct_qgemm_args *a, oct_qgemm_tile *t)
 {
-    const oct_qgemm_args *a = d->a;
+    t->out = (int)a->out;
+    t->has_fbias = a->f_bias != NULL;
+    t->clamp = a->clamp;
+    t->f_lo = a->f_lo;
+    t->f_hi = a->f_hi;
+    t->zo = a->zo;
+    t->q_lo = a->q_lo - a->zo;
+    t->q_hi = a->q_hi - a->zo;
+}
+
+void oct_qgemm_tile_columns(const oct_qgemm_args *a, int32_t za_u8, const int32_t *colsum, int64_t j0, int nrv,
+                            int nr, oct_qgemm_tile *t)
+{
     int pc = a->per_channel;
     t->any_left = 0;
-    for (int c = 0; c < d->k->nr; c++) {
+    for (int c = 0; c < nr; c++) {
         int64_t n = j0 + c, s = pc ? n : 0;
         if (c >= nrv) {
             t->colterm[c] = t->m0[c] = t->lsh[c] = t->rsh[c] = 0;
             t->scale[c] = t->fbias[c] = 0.f;
             continue;
         }
-        uint32_t ct = (a->bias ? (uint32_t)a->bias[n] : 0u) - (uint32_t)d->za * (uint32_t)d->colsum[n];
+        uint32_t ct = (a->bias ? (uint32_t)a->bias[n] : 0u) - (uint32_t)za_u8 * (uint32_t)colsum[n];
         t->colterm[c] = (int32_t)ct;
         if (a->out == OCT_QGEMM_OUT_F32) {
             t->scale[c] = a->w_scale ? a->a_scale * a->w_scale[s] : a->a_scale;
@@ -250,21 +261,14 @@ static void compute_unit(void *ctx, int64_t u)
     if (d->split_m) split_range(d->np_m, d->units, u, &pm0, &pm1);
     else split_range(d->np_n, d->units, u, &pn0, &pn1);
     oct_qgemm_tile t;
-    t.out = (int)a->out;
-    t.has_fbias = a->f_bias != NULL;
-    t.clamp = a->clamp;
-    t.f_lo = a->f_lo;
-    t.f_hi = a->f_hi;
-    t.zo = a->zo;
-    t.q_lo = a->q_lo - a->zo;
-    t.q_hi = a->q_hi - a->zo;
+    oct_qgemm_tile_common(a, &t);
     if (k->begin) k->begin();
     for (int64_t ic = pm0; ic < pm1; ic += d->mcp) {
         int64_t icend = min64(pm1, ic + d->mcp);
         for (int64_t pn = pn0; pn < pn1; pn++) {
             int64_t j0 = pn * k->nr;
             int nrv = (int)min64(k->nr, d->N - j0);
-            fill_tile(d, j0, nrv, &t);
+            oct_qgemm_tile_columns(a, d->za, d->colsum, j0, nrv, k->nr, &t);
             const uint8_t *bp = d->pb + j0 * d->ng * 4;
             for (int64_t pm = ic; pm < icend; pm++) {
                 int64_t i0 = pm * k->mr;
@@ -444,5 +448,7 @@ void oct_qgemm_packed_free(oct_qgemm_packed *p)
 }
 
 size_t oct_qgemm_packed_bytes(const oct_qgemm_packed *p) { return p ? p->bytes : 0; }
+const void *oct_qgemm_packed_data(const oct_qgemm_packed *p) { return p->data; }
+int64_t oct_qgemm_packed_groups(const oct_qgemm_packed *p) { return path_ng(&paths[p->path], p->K); }
 oct_qgemm_path oct_qgemm_packed_path(const oct_qgemm_packed *p) { return p->path; }
 const int32_t *oct_qgemm_packed_colsum(const oct_qgemm_packed *p) { return p->colsum; }

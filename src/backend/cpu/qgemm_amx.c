@@ -46,6 +46,17 @@ void oct_qgemm_amx_begin(void) { _tile_loadconfig(&cfg_16x64); }
 
 void oct_qgemm_amx_end(void) { _tile_release(); }
 
+static void epi_rows(const int32_t *acc, int rows, int two_cols, void *c, int64_t ldc, int nr, const oct_qgemm_tile *t)
+{
+    epi_v ev;
+    epi_init(&ev, nr, t);
+    size_t es = t->out == OCT_QGEMM_OUT_U8 || t->out == OCT_QGEMM_OUT_S8 ? 1 : 4;
+    for (int r = 0; r < rows; r++)
+        epi_row(&ev, t, _mm512_load_si512(acc + r * NR),
+                two_cols ? _mm512_load_si512(acc + r * NR + 16) : _mm512_setzero_si512(),
+                (char *)c + (size_t)((int64_t)r * ldc) * es);
+}
+
 void oct_qgemm_ukr_amx(int64_t nkg, const void *a_, const void *b_, void *c, int64_t ldc, int mr, int nr,
                        const oct_qgemm_tile *t)
 {
@@ -97,13 +108,7 @@ void oct_qgemm_ukr_amx(int64_t nkg, const void *a_, const void *b_, void *c, int
         _tile_stored(2, acc + 16 * NR, NR * 4);
         if (two_cols) _tile_stored(3, acc + 16 * NR + 16, NR * 4);
     }
-    epi_v ev;
-    epi_init(&ev, nr, t);
-    size_t es = t->out == OCT_QGEMM_OUT_U8 || t->out == OCT_QGEMM_OUT_S8 ? 1 : 4;
-    for (int r = 0; r < mr; r++)
-        epi_row(&ev, t, _mm512_load_si512(acc + r * NR),
-                two_cols ? _mm512_load_si512(acc + r * NR + 16) : _mm512_setzero_si512(),
-                (char *)c + (size_t)((int64_t)r * ldc) * es);
+    epi_rows(acc, mr, two_cols, c, ldc, nr, t);
 }
 
 /* A rows i0 .. i0 + mr - 1 of op(A) as rows of nkg * 4 bytes (K, then zeros),
@@ -132,4 +137,42 @@ void oct_qgemm_pack_a_rows_amx(const void *A_, int64_t lda, int transA, int a_si
         }
     }
     if (mr < MR) memset(d, 0, (size_t)((MR - mr) * row));
+}
+
+void oct_qgemm_amx_conv_tile(const oct_qgemm_amx_conv *j)
+{
+    _Alignas(64) int32_t acc[MR * NR];
+    const uint8_t *b = j->b;
+    const uint8_t *a0 = j->a[0], *a1 = j->rows[1] > 0 ? j->a[1] : NULL;
+    int64_t as = j->a_stride;
+    int two_cols = j->nr > 16;
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (int ky = 0; ky < j->kh; ky++) {
+        const uint8_t *r0 = a0 + ky * j->row_step, *r1 = a1 ? a1 + ky * j->row_step : NULL;
+        for (int q = 0; q < j->nchunk; q++, b += 16 * NR * 4) {
+            _tile_loadd(4, r0 + q * 64, as);
+            _tile_loadd(6, b, NR * 4);
+            _tile_dpbusd(0, 4, 6);
+            if (two_cols) {
+                _tile_loadd(7, b + 64, NR * 4);
+                _tile_dpbusd(1, 4, 7);
+            }
+            if (r1) {
+                _tile_loadd(5, r1 + q * 64, as);
+                _tile_dpbusd(2, 5, 6);
+                if (two_cols) _tile_dpbusd(3, 5, 7);
+            }
+        }
+    }
+    _tile_stored(0, acc, NR * 4);
+    if (two_cols) _tile_stored(1, acc + 16, NR * 4);
+    epi_rows(acc, j->rows[0], two_cols, j->c[0], j->ldc, j->nr, j->t);
+    if (a1) {
+        _tile_stored(2, acc, NR * 4);
+        if (two_cols) _tile_stored(3, acc + 16, NR * 4);
+        epi_rows(acc, j->rows[1], two_cols, j->c[1], j->ldc, j->nr, j->t);
+    }
 }

@@ -85,6 +85,36 @@ void oct_qgemm_pack_a_avx512(const void *A, int64_t lda, int transA, int a_signe
 void oct_qgemm_pack_b_panel(const int8_t *B, int64_t ldb, int transB, int64_t j0, int nrv, int nr,
                             int64_t K, int kg, void *dst, int32_t *colsum);
 
+/* The epilogue parameters of a tile: those shared by all columns, and those
+ * of columns j0 .. j0 + nrv - 1 (zero up to nr); za_u8 = A's zero point in
+ * the uint8 domain, colsum = B's column sums. */
+void oct_qgemm_tile_common(const oct_qgemm_args *a, oct_qgemm_tile *t);
+void oct_qgemm_tile_columns(const oct_qgemm_args *a, int32_t za_u8, const int32_t *colsum, int64_t j0, int nrv,
+                            int nr, oct_qgemm_tile *t);
+/* A packed B's panels (panel of column j0 at data + j0 * groups * 4) and its
+ * k-groups per panel. */
+const void *oct_qgemm_packed_data(const oct_qgemm_packed *p);
+int64_t oct_qgemm_packed_groups(const oct_qgemm_packed *p);
+
+/* AMX implicit-GEMM convolution tile (qgemm_amx.c): up to 2 x 16 output
+ * pixels (two runs of 16 along x) x up to 32 channels. Pixel r of run i
+ * reads, for window row ky and 64-byte chunk q, the 64 bytes at
+ *   a[i] + r * a_stride + ky * row_step + q * 64
+ * (k-group order of b: [ky][q][16]); rows[i] of the 16 are written to
+ * c[i] + r * ldc with the epilogue t (rows[1] == 0: one run). */
+typedef struct oct_qgemm_amx_conv {
+    const uint8_t *a[2];
+    int64_t a_stride, row_step;
+    int kh, nchunk;
+    const void *b;
+    void *c[2];
+    int rows[2];
+    int64_t ldc;
+    int nr;
+    const oct_qgemm_tile *t;
+} oct_qgemm_amx_conv;
+void oct_qgemm_amx_conv_tile(const oct_qgemm_amx_conv *j);
+
 /* Scalar epilogue of one value (qgemm_scalar.c), for tails of SIMD paths. */
 void oct_qgemm_epi_scalar(int32_t acc, int c, const oct_qgemm_tile *t, void *dst);
 
