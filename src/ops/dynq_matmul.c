@@ -88,6 +88,35 @@ static oct_status dq_infer(const oct_node *n, const oct_tensor *const *in, oct_t
 /* The quantized activations, per calling thread (no allocation per run). */
 static oct_tscratch xq_ws = OCT_TSCRATCH_INIT;
 
+/* Range and quantization of x split over the pool (the range starts at
+ * [0, 0]: DynamicQuantizeLinear's range includes 0; NaNs are skipped by the
+ * kernel in every chunk alike). */
+#define DQ_MAX_CHUNKS 64
+#define DQ_GRAIN 8192
+
+typedef struct dq_par {
+    const float *x;
+    uint8_t *xq;
+    float lo[DQ_MAX_CHUNKS], hi[DQ_MAX_CHUNKS];
+    float scale;
+    int32_t zp;
+} dq_par;
+
+static void range_task(void *ctx, int64_t b, int64_t e, int tid)
+{
+    dq_par *p = ctx;
+    if (tid >= DQ_MAX_CHUNKS) tid = DQ_MAX_CHUNKS - 1; /* cannot happen: one chunk per thread */
+    oct_quant_kernels_get()->minmax(p->x + b, e - b, &p->lo[tid], &p->hi[tid]);
+}
+
+static void quant_task(void *ctx, int64_t b, int64_t e, int tid)
+{
+    (void)tid;
+    dq_par *p = ctx;
+    oct_quant_kernels_get()->quantize(p->x + b, e - b, p->scale, (float)(0 - p->zp), (float)(255 - p->zp), p->zp, 0,
+                                      p->xq + b);
+}
+
 static oct_status dq_compute(const oct_node *n, const oct_tensor *const *in, oct_tensor *const *out,
                              const oct_exec *ex)
 {
@@ -98,13 +127,25 @@ static oct_status dq_compute(const oct_node *n, const oct_tensor *const *in, oct
     if (M == 0) return OCT_OK;
     const float *xf = x->data;
     /* exactly DynamicQuantizeLinear (dynamic_quantize_linear.c): range with 0, scale, zero point */
+    oct_pool *pool = ex ? ex->pool : NULL;
+    dq_par par;
+    memset(&par, 0, sizeof par);
+    par.x = xf;
+    if (oct_pool_size(pool) > DQ_MAX_CHUNKS) pool = NULL;
+    oct_pool_for(pool, numel, DQ_GRAIN, range_task, &par);
     float lo = 0.f, hi = 0.f;
-    oct_quant_kernels_get()->minmax(xf, numel, &lo, &hi);
+    for (int i = 0; i < DQ_MAX_CHUNKS; i++) {
+        lo = par.lo[i] < lo ? par.lo[i] : lo;
+        hi = par.hi[i] > hi ? par.hi[i] : hi;
+    }
     float scale = hi == lo ? 1.f : (hi - lo) / 255.f;
     int32_t zp = oct_quant_rne(0.f - lo / scale, 0.f, 255.f);
     uint8_t *xq = oct_tscratch_get(&xq_ws, (size_t)numel);
     if (!xq) return oct_err(OCT_E_NOMEM, "%s: out of memory", n->op_type);
-    oct_quant_kernels_get()->quantize(xf, numel, scale, (float)(0 - zp), (float)(255 - zp), zp, 0, xq);
+    par.xq = xq;
+    par.scale = scale;
+    par.zp = zp;
+    oct_pool_for(pool, numel, DQ_GRAIN, quant_task, &par);
     oct_qgemm_args a;
     oct_qgemm_args_init(&a, OCT_QGEMM_OUT_F32);
     a.M = M;
@@ -125,7 +166,7 @@ static oct_status dq_compute(const oct_node *n, const oct_tensor *const *in, oct
         a.f_lo = n->act.kind == OCT_ACT_RELU ? 0.f : n->act.alpha;
         a.f_hi = n->act.kind == OCT_ACT_RELU ? INFINITY : n->act.beta;
     }
-    oct_status st = oct_qgemm_run(&a, ex ? ex->pool : NULL);
+    oct_status st = oct_qgemm_run(&a, ex ? ex->pool : NULL); /* the whole pool, even past 64 threads */
     if (st == OCT_OK && n->act.kind == OCT_ACT_LEAKYRELU) oct_act_apply(&n->act, out[0]->data, M * s->N);
     return st;
 }

@@ -25,6 +25,7 @@ static oct_status flatten_compute(const oct_node *n, const oct_tensor *const *in
 }
 
 const oct_op_impl oct_op_Flatten = {
+    .view = 1,
     .infer = flatten_infer,
     .compute = flatten_compute,
 };

@@ -45,6 +45,10 @@ typedef struct oct_op_impl {
      * input past its ONNX inputs, same shape as output 0): y = act(op(x) + sum).
      * Made by the residual-fusion pass from Op -> Add(op_out, other). */
     int fusable_sum;
+    /* 1: output 0 holds input 0's bytes unchanged under a new shape (Reshape,
+     * Flatten, Squeeze, Unsqueeze): the planner makes it a view of input 0's
+     * buffer and compute() is not called for it at run time. */
+    int view;
 } oct_op_impl;
 
 typedef struct oct_op_def {

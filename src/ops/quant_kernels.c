@@ -1,6 +1,8 @@
 /* octet — portable integer Conv kernels (see quant_kernels.h). */
 #include "ops/quant_kernels.h"
 
+#include <pthread.h>
+
 #include "core/cpu.h"
 #include "ops/quant_util.h"
 
@@ -95,7 +97,22 @@ const oct_quant_kernels oct_quant_kernels_portable = {
     oct_quant_minmax_scalar,
 };
 
+static oct_quant_kernels kernels_avx512;
+static pthread_once_t avx512_once = PTHREAD_ONCE_INIT;
+
+static void init_avx512(void)
+{
+    kernels_avx512 = oct_quant_kernels_avx2;
+    kernels_avx512.quantize = oct_quant_quantize_avx512;
+    kernels_avx512.minmax = oct_quant_minmax_avx512;
+}
+
 const oct_quant_kernels *oct_quant_kernels_get(void)
 {
-    return oct_cpu_level_get() >= OCT_CPU_AVX2 ? &oct_quant_kernels_avx2 : &oct_quant_kernels_portable;
+    oct_cpu_level lvl = oct_cpu_level_get();
+    if (lvl >= OCT_CPU_AVX512) {
+        pthread_once(&avx512_once, init_avx512);
+        return &kernels_avx512;
+    }
+    return lvl >= OCT_CPU_AVX2 ? &oct_quant_kernels_avx2 : &oct_quant_kernels_portable;
 }

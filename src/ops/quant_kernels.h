@@ -52,5 +52,10 @@ void oct_quant_quantize_scalar(const float *x, int64_t n, float scale, float lo,
                                uint8_t *dst);
 void oct_quant_dequantize_scalar(const uint8_t *x, int64_t n, int is_signed, int32_t zp, float scale, float *y);
 void oct_quant_minmax_scalar(const float *x, int64_t n, float *lo, float *hi);
+/* AVX-512 quantize / minmax (quant_kernels_avx512.c; the table from
+ * oct_quant_kernels_get() uses them on AVX-512 CPUs). */
+void oct_quant_quantize_avx512(const float *x, int64_t n, float scale, float lo, float hi, int32_t zo, int is_signed,
+                               uint8_t *dst);
+void oct_quant_minmax_avx512(const float *x, int64_t n, float *lo, float *hi);
 
 #endif

@@ -69,6 +69,7 @@ static oct_status reshape_compute(const oct_node *n, const oct_tensor *const *in
 }
 
 const oct_op_impl oct_op_Reshape = {
+    .view = 1,
     .shape_inputs = 1u << 1,
     .infer = reshape_infer,
     .compute = reshape_compute,

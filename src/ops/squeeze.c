@@ -39,6 +39,7 @@ static oct_status squeeze_compute(const oct_node *n, const oct_tensor *const *in
 }
 
 const oct_op_impl oct_op_Squeeze = {
+    .view = 1,
     .shape_inputs = 1u << 1,
     .infer = squeeze_infer,
     .compute = squeeze_compute,

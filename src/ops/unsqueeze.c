@@ -30,6 +30,7 @@ static oct_status unsqueeze_compute(const oct_node *n, const oct_tensor *const *
 }
 
 const oct_op_impl oct_op_Unsqueeze = {
+    .view = 1,
     .shape_inputs = 1u << 1,
     .infer = unsqueeze_infer,
     .compute = unsqueeze_compute,

@@ -38,6 +38,7 @@ void oct_plan_free(oct_plan *p)
     free(p->vals);
     free(p->kind);
     free(p->offset);
+    free(p->view_of);
     free(p->run);
     free(p->key_dims);
     free(p);
@@ -142,6 +143,24 @@ static oct_status assign_offsets(oct_plan *p, live_t *lv, int n)
     return OCT_OK;
 }
 
+/* The value whose buffer v's bytes are in (v itself unless v is a view). */
+static int buffer_of(const oct_plan *p, int v)
+{
+    return p->kind[v] == OCT_V_VIEW ? p->view_of[v] : v;
+}
+
+/* Node n (run at run time) can be a view: a view op whose input 0 is an
+ * activation or graph input with exactly the bytes of its single output. */
+static int as_view(const oct_plan *p, const oct_node *n)
+{
+    if (!n->def->impl || !n->def->impl->view || n->n_out != 1 || n->out[0] < 0 || n->n_in < 1 || n->in[0] < 0)
+        return 0;
+    int u = buffer_of(p, n->in[0]);
+    if (p->kind[u] != OCT_V_ARENA && p->kind[u] != OCT_V_INPUT) return 0;
+    const oct_tensor *x = &p->vals[n->in[0]], *y = &p->vals[n->out[0]];
+    return x->dtype == y->dtype && oct_tensor_nbytes(x) == oct_tensor_nbytes(y);
+}
+
 static oct_status eval_now(oct_plan *p, const oct_node *n, const oct_tensor *const *in, const oct_exec *ex)
 {
     oct_tensor *outs[MAX_IO];
@@ -168,13 +187,14 @@ oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, u
     p->vals = calloc((size_t)g->n_val + 1, sizeof *p->vals);
     p->kind = calloc((size_t)g->n_val + 1, 1);
     p->offset = calloc((size_t)g->n_val + 1, sizeof *p->offset);
+    p->view_of = calloc((size_t)g->n_val + 1, sizeof *p->view_of);
     p->run = calloc((size_t)g->n_node + 1, 1);
     p->key_dims = calloc((size_t)g->n_in * OCT_MAX_RANK + 1, sizeof *p->key_dims);
     int *first = malloc(((size_t)g->n_val + 1) * sizeof(int));
     int *last = malloc(((size_t)g->n_val + 1) * sizeof(int));
     live_t *lv = malloc(((size_t)g->n_val + 1) * sizeof *lv);
     oct_status s = OCT_OK;
-    if (!p->vals || !p->kind || !p->offset || !p->run || !p->key_dims || !first || !last || !lv) {
+    if (!p->vals || !p->kind || !p->offset || !p->view_of || !p->run || !p->key_dims || !first || !last || !lv) {
         s = oct_err(OCT_E_NOMEM, "out of memory");
         goto done;
     }
@@ -255,7 +275,14 @@ oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, u
         }
         p->run[k] = 1;
         for (int j = 0; j < n->n_in; j++)
-            if (n->in[j] >= 0) last[n->in[j]] = k;
+            if (n->in[j] >= 0) last[buffer_of(p, n->in[j])] = k; /* a view keeps its buffer alive */
+        if (as_view(p, n)) {
+            int v = n->out[0], u = buffer_of(p, n->in[0]);
+            p->kind[v] = OCT_V_VIEW;
+            p->view_of[v] = u;
+            p->run[k] = 2;
+            continue;
+        }
         for (int j = 0; j < n->n_out; j++) {
             int v = n->out[j];
             if (v < 0) continue;
@@ -276,7 +303,7 @@ oct_status oct_plan_build(const oct_graph *g, const oct_tensor *const *inputs, u
             s = oct_err(OCT_E_PARSE, "graph output '%s' is never produced", g->val[v].name);
             goto done;
         }
-        last[v] = g->n_node; /* outputs live to the end */
+        last[buffer_of(p, v)] = g->n_node; /* outputs live to the end */
     }
     int nl = 0;
     size_t naive = 0;

@@ -16,7 +16,8 @@ typedef enum oct_vkind {
     OCT_V_CONST,    /* graph constant (data borrowed from the graph) */
     OCT_V_PLANDATA, /* computed while planning (data owned by the plan) */
     OCT_V_INPUT,    /* graph input: bound at run time */
-    OCT_V_ARENA     /* activation: lives in the session arena at offset[v] */
+    OCT_V_ARENA,    /* activation: lives in the session arena at offset[v] */
+    OCT_V_VIEW      /* the bytes of value view_of[v] (an ARENA or INPUT value) under another shape */
 } oct_vkind;
 
 typedef struct oct_plan {
@@ -29,7 +30,8 @@ typedef struct oct_plan {
     oct_tensor *vals;      /* one header per graph value */
     unsigned char *kind;   /* oct_vkind per value */
     size_t *offset;        /* arena offset per ARENA value */
-    unsigned char *run;    /* 1: node runs at run time */
+    int *view_of;          /* per VIEW value: the value whose buffer it shares */
+    unsigned char *run;    /* 1: node runs at run time; 2: its output is a view (nothing to compute) */
     size_t arena_bytes;    /* peak activation bytes with reuse */
     size_t naive_bytes;    /* sum of all activation bytes (no reuse) */
     unsigned long last_used;

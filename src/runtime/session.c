@@ -290,6 +290,8 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
         if (!(p->keyed & (1u << i))) p->vals[g->in[i]].data = inputs[i]->data;
     for (int v = 0; v < g->n_val; v++)
         if (p->kind[v] == OCT_V_ARENA) p->vals[v].data = (char *)s->arena + p->offset[v];
+    for (int v = 0; v < g->n_val; v++)
+        if (p->kind[v] == OCT_V_VIEW) p->vals[v].data = p->vals[p->view_of[v]].data;
     for (int k = 0; k < g->n_node; k++) {
         if (!p->run[k]) continue;
         const oct_node *n = &g->node[k];
@@ -298,7 +300,7 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
         for (int j = 0; j < n->n_in; j++) in[j] = n->in[j] >= 0 ? &p->vals[n->in[j]] : NULL;
         for (int j = 0; j < n->n_out; j++) out[j] = n->out[j] >= 0 ? &p->vals[n->out[j]] : NULL;
         double t0 = s->prof ? now_s() : 0;
-        oct_status st = n->def->compute(n, in, out, &s->ex);
+        oct_status st = p->run[k] == 2 ? OCT_OK : n->def->compute(n, in, out, &s->ex);
         if (s->prof) s->prof[k] += now_s() - t0;
         if (st != OCT_OK) return oct_err_ctx(st, "node '%s' (%s): ", n->name, n->op_type);
         if (s->obs && (st = s->obs(s->obs_ctx, n, (const oct_tensor *const *)out)) != OCT_OK) return st;
