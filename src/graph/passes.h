@@ -25,6 +25,7 @@ typedef struct oct_pass_stats {
     int fp16_weights; /* weight slots rewired to an fp16 constant */
     int qdq_fused;
     int nhwc;
+    int norm_fused; /* LayerNorm / GELU subgraphs made one op */
 } oct_pass_stats;
 
 oct_status oct_passes_run(oct_graph *g, const oct_exec *ex);
@@ -43,6 +44,8 @@ oct_status oct_pass_qdq_fuse(oct_graph *g, int *count);
 oct_status oct_pass_nhwc(oct_graph *g, int *count);
 oct_status oct_pass_fold_batchnorm(oct_graph *g, int *count);
 int oct_pass_fuse_activation(oct_graph *g);
+/* LayerNorm and GELU subgraphs -> com.octet LayerNormalization / Gelu (pass_fuse_norm.c). */
+oct_status oct_pass_fuse_norm(oct_graph *g, int *count);
 /* Needs static shapes on the values (run after shape inference). */
 int oct_pass_fuse_residual(oct_graph *g);
 int oct_pass_dce(oct_graph *g);

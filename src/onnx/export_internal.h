@@ -82,5 +82,8 @@ oct_status oct_onnx_export_attr(oct_onnx_writer *w, const oct_attr *a, const cha
 /* Append node n (a live node of w->g) to w->nodes, followed by an explicit Add
  * for a fused residual sum and an explicit activation node for node->act. */
 oct_status oct_onnx_export_node(oct_onnx_writer *w, const oct_node *n);
+/* com.octet LayerNormalization / Gelu as standard ONNX (export_expand.c);
+ * *handled = 0 for any other node. */
+oct_status oct_onnx_export_fused_float(oct_onnx_writer *w, const oct_node *n, int *handled);
 
 #endif

@@ -66,6 +66,7 @@ static oct_status export_opsets(oct_onnx_writer *w, Onnx__ModelProto *m)
     oct_onnx_list l = {0};
     for (int i = 0; i < g->n_opsets; i++) {
         const char *d = dom_key(g->opsets[i].domain);
+        if (!strcmp(d, "com.octet")) continue; /* internal ops are written as standard ones or refused */
         if (g->opsets[i].version < 1)
             return oct_err(OCT_E_INVALID, "opset import for domain '%.200s': invalid version %lld",
                            d[0] ? d : "ai.onnx", (long long)g->opsets[i].version);
@@ -78,6 +79,7 @@ static oct_status export_opsets(oct_onnx_writer *w, Onnx__ModelProto *m)
         const oct_node *n = &g->node[k];
         if (n->dead) continue;
         const char *d = dom_key(n->domain);
+        if (!strcmp(d, "com.octet")) continue;
         int i = find_opset(&l, d);
         if (i < 0) {
             OCT_TRY(push_opset(w, &l, d, 0));

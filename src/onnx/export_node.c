@@ -110,6 +110,9 @@ oct_status oct_onnx_export_node(oct_onnx_writer *w, const oct_node *n)
     if (!n->op_type || !n->op_type[0]) return oct_err(OCT_E_INVALID, "%s: no op_type", desc);
     /* what load passes made for octet's kernels alone: channels-last / fused integer ops, and
      * clamps fused into integer ops (an explicit Relu after them would act on the integers) */
+    int handled = 0;
+    OCT_TRY(oct_onnx_export_fused_float(w, n, &handled));
+    if (handled) return OCT_OK;
     if (n->domain && !strcmp(n->domain, "com.octet"))
         return oct_err(OCT_E_UNSUPPORTED, "%s: octet-internal op; write the model before it is loaded "
                                           "(octet quantize writes standard QDQ)", desc);

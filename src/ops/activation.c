@@ -99,7 +99,7 @@ static void gelu_f32(const float *x, float *y, int64_t n, const oct_unparams *p)
             y[i] = 0.5f * v * (1.0f + oct_vtanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
         }
     } else {
-        for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + oct_verff(x[i] * 0.70710678118654752f));
+        oct_ew_kernels_get()->gelu(x, y, n);
     }
 }
 static double gelu_f64(double x, const oct_unparams *p)

@@ -9,5 +9,7 @@
 
 const oct_ew_kernels *oct_ew_kernels_get(void)
 {
-    return oct_cpu_level_get() >= OCT_CPU_AVX2 ? &oct_ew_kernels_avx2 : &oct_ew_kernels_generic;
+    oct_cpu_level lvl = oct_cpu_level_get();
+    if (lvl >= OCT_CPU_AVX512) return &oct_ew_kernels_avx512;
+    return lvl >= OCT_CPU_AVX2 ? &oct_ew_kernels_avx2 : &oct_ew_kernels_generic;
 }

@@ -1,6 +1,7 @@
 /* octet — hot f32 elementwise kernels with run-time ISA dispatch.
  * The bodies live in ew_kernels.inc, compiled twice: portably (ew_kernels.c)
- * and with AVX2+FMA (ew_kernels_avx2.c, flags from CMake); oct_ew_kernels()
+ * with AVX2+FMA (ew_kernels_avx2.c) and with AVX-512 (ew_kernels_avx512.c;
+ * flags from CMake); oct_ew_kernels_get()
  * picks by oct_cpu_level_get(). */
 #ifndef OCT_OPS_EW_KERNELS_H
 #define OCT_OPS_EW_KERNELS_H
@@ -18,6 +19,7 @@ typedef struct oct_ew_kernels {
     const char *name;
     oct_ewk_bin_fn bin[OCT_EWK_NBIN];
     oct_ewk_un_fn exp, sigmoid, tanh, erf;
+    oct_ewk_un_fn gelu; /* 0.5 x (1 + erf(x / sqrt 2)) */
     /* max of x[0..n) (n >= 1; NaN-ignoring like a plain > chain) */
     float (*max)(const float *x, int64_t n);
     /* y[i] = exp(x[i] - sub), returns the sum of y (x may equal y) */
@@ -37,5 +39,6 @@ const oct_ew_kernels *oct_ew_kernels_get(void);
 
 extern const oct_ew_kernels oct_ew_kernels_generic;
 extern const oct_ew_kernels oct_ew_kernels_avx2;
+extern const oct_ew_kernels oct_ew_kernels_avx512;
 
 #endif
