@@ -203,6 +203,10 @@ static double bench_qgemm(oct_qgemm_path path, int64_t n, oct_pool *pool, double
     return ops / times[0] * 1e-9;
 }
 
+#ifdef OCT_BENCH_AMX
+double bench_amx_tdpbusd_seconds(long iters); /* amx_loop.c */
+#endif
+
 int main(int argc, char **argv)
 {
     int quick = 0, max_threads = 2;
@@ -260,6 +264,15 @@ int main(int argc, char **argv)
         printf("vpmaddwd+vpaddd ymm loop: 1 thread %.1f GOP/s (%.2f vpmaddwd per cycle), 2 threads %.1f GOP/s (x%.2f)\n",
                2 * r1 * 1e-9, r1 / 16 / (ghz * 1e9), 2 * r2 * 1e-9, r2 / r1);
     }
+    double amx_loop = 0; /* GOP/s of one thread's tdpbusd loop */
+#ifdef OCT_BENCH_AMX
+    if (oct_qgemm_path_supported(OCT_QGEMM_AMX)) {
+        double sec = bench_amx_tdpbusd_seconds(2000000);
+        amx_loop = 2.0 * 16 * 16 * 64 / sec * 1e-9;
+        printf("tdpbusd loop: 1 thread %.1f GOP/s (%.2f ns per tdpbusd, %.1f cycles)\n", amx_loop, sec * 1e9,
+               sec * ghz * 1e9);
+    }
+#endif
     printf("qgemm: B %s, output %s, per-channel requantization\n", pack_per_call ? "packed per call" : "packed once",
            out_kind == OCT_QGEMM_OUT_U8 ? "u8" : out_kind == OCT_QGEMM_OUT_S32 ? "s32" : "f32");
     double min_time = quick ? 0.1 : 0.5;
@@ -270,10 +283,11 @@ int main(int argc, char **argv)
             for (int s = 0; s < nsizes; s++) {
                 double med, best = bench_qgemm((oct_qgemm_path)p, sizes[s], pool, min_time, &med);
                 if (p == OCT_QGEMM_AMX) { /* tdpbusd: 16 x 16 x 64 MACs per 16 cycles = 1024 per cycle */
-                    printf("%-10s %4lld^3 threads %d: best %7.1f GOP/s (%5.1f%% of %d-core AMX peak, %4.2fx the "
-                           "VNNI peak), median %7.1f\n",
+                    printf("%-10s %4lld^3 threads %d: best %7.1f GOP/s (%5.1f%% of %d-core AMX peak, %5.1f%% of the "
+                           "tdpbusd loop's, %4.2fx the VNNI peak), median %7.1f\n",
                            oct_qgemm_path_name((oct_qgemm_path)p), (long long)sizes[s], threads, best,
-                           100 * best / (2048.0 * ghz * threads), threads, best / (peak1 * threads), med);
+                           100 * best / (2048.0 * ghz * threads), threads,
+                           amx_loop > 0 ? 100 * best / (amx_loop * threads) : 0.0, best / (peak1 * threads), med);
                     continue;
                 }
                 printf("%-10s %4lld^3 threads %d: best %7.1f GOP/s (%5.1f%% of %d-core VNNI peak, %5.1f%% of the "

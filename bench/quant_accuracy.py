@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Top-1 accuracy of every bundled model (and the test transformer) on the 10k Fashion-MNIST
 test set at fp32, fp16 and int8 — static int8 with each calibration method (minmax,
-percentile, entropy, mse; per-channel weights, uint8 activations, 512 training images) and
-dynamic int8 — measured with `octet eval`. Prints a markdown table (drop in points vs fp32).
+percentile, entropy, mse; uint8 activations, 512 training images) and dynamic int8, weights
+per channel or per tensor as the model's config.json says (per tensor for the mlp) — measured with `octet eval`. Prints a markdown table (drop in points vs fp32).
 
 usage: python3 bench/quant_accuracy.py [--octet build/octet] [--json out.json]
 """

@@ -26,6 +26,9 @@ typedef struct oct_ew_kernels {
     float (*exp_sum)(const float *x, float *y, int64_t n, float sub);
     /* sum of exp(x[i] - sub) */
     float (*sum_exp)(const float *x, int64_t n, float sub);
+    /* y = softmax(x) over one row of n <= 64 values held in registers (NULL in
+     * builds without it: then max / exp_sum / axpb do the row) */
+    void (*softmax_short)(const float *x, float *y, int64_t n);
     /* y[i] = exp(x[i] - m[i]); acc[i] += y[i] (column-wise softmax) */
     void (*exp_sub_acc)(const float *x, const float *m, float *y, float *acc, int64_t n);
     /* y[i] = x[i] * s + c (x may equal y) */

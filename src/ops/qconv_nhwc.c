@@ -251,11 +251,24 @@ static void im2col_nhwc(const nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     }
 }
 
+/* GEMM arguments holding the node's requantization epilogue. */
+static void epilogue_args(const nhwc_state *s, const int32_t *bias, oct_qgemm_args *a)
+{
+    oct_qgemm_args_init(a, s->ydt == OCT_DT_I8 ? OCT_QGEMM_OUT_S8 : OCT_QGEMM_OUT_U8);
+    a->bias = bias;
+    a->per_channel = 1;
+    a->m0 = s->m0;
+    a->shift = s->shift;
+    a->zo = s->zo;
+    a->q_lo = s->q_lo;
+    a->q_hi = s->q_hi;
+}
+
 static void gemm_block(nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
 {
     const nhwc_state *s = r->s;
     oct_qgemm_args a;
-    oct_qgemm_args_init(&a, s->ydt == OCT_DT_I8 ? OCT_QGEMM_OUT_S8 : OCT_QGEMM_OUT_U8);
+    epilogue_args(s, r->bias, &a);
     a.M = p1 - p0;
     a.N = s->M;
     a.K = s->K;
@@ -275,13 +288,6 @@ static void gemm_block(nhwc_run *r, int64_t p0, int64_t p1, uint8_t *col)
     a.pb = s->pb;
     a.C = r->y + p0 * s->M;
     a.ldc = s->M;
-    a.bias = r->bias;
-    a.per_channel = 1;
-    a.m0 = s->m0;
-    a.shift = s->shift;
-    a.zo = s->zo;
-    a.q_lo = s->q_lo;
-    a.q_hi = s->q_hi;
     if (oct_qgemm_run(&a, NULL) != OCT_OK) r->failed = 1;
 }
 
@@ -315,14 +321,7 @@ static oct_status amx_compute(const oct_node *n, const oct_conv_geom *g, const n
         .pt = g->pb[1], .pl = g->pb[2], .pb = g->pe[1], .pr = g->pe[2],
     };
     oct_qgemm_args e;
-    oct_qgemm_args_init(&e, s->ydt == OCT_DT_I8 ? OCT_QGEMM_OUT_S8 : OCT_QGEMM_OUT_U8);
-    e.bias = bias;
-    e.per_channel = 1;
-    e.m0 = s->m0;
-    e.shift = s->shift;
-    e.zo = s->zo;
-    e.q_lo = s->q_lo;
-    e.q_hi = s->q_hi;
+    epilogue_args(s, bias, &e);
     return oct_qconv_amx_run(s->amx, &ag, x, s->zx, y, &e, ex ? ex->pool : NULL);
 }
 

@@ -68,6 +68,13 @@ static void sm_rows(void *vc, int64_t b, int64_t e, int tid)
     }
 }
 
+static void sm_rows_short(void *vc, int64_t b, int64_t e, int tid)
+{
+    (void)tid;
+    const sm_ctx *c = vc;
+    for (int64_t r = b; r < e; r++) c->k->softmax_short(c->x + r * c->L, c->y + r * c->L, c->L);
+}
+
 static void sm_cols(void *vc, int64_t b, int64_t e, int tid)
 {
     (void)tid;
@@ -107,7 +114,8 @@ static void softmax_f32(const float *x, float *y, int64_t outer, int64_t L, int6
     sm_ctx c = {x, y, L, inner, (inner + SM_BLK - 1) / SM_BLK, is_log, oct_ew_kernels_get()};
     if (inner == 1) {
         int64_t grain = OCT_EW_GRAIN / L;
-        oct_pool_for(pool, outer, grain < 1 ? 1 : grain, sm_rows, &c);
+        int shortrow = !is_log && L <= 64 && c.k->softmax_short; /* one row in registers */
+        oct_pool_for(pool, outer, grain < 1 ? 1 : grain, shortrow ? sm_rows_short : sm_rows, &c);
     } else {
         int64_t per = L * (inner < SM_BLK ? inner : SM_BLK);
         int64_t grain = OCT_EW_GRAIN / per;
