@@ -7,10 +7,14 @@
  * outputs may differ by 1 near rounding ties: at most 1 everywhere and in
  * under 1% of the values. Geometries: 5x5 pad 2 from one channel,
  * 3x3 stride 2 pad 1, 1x1 (the GEMM reads the input itself), 2x2 stride 2,
- * 32 and 64 channels (window rows over 64 bytes), ReLU and Clip clamps. */
+ * 32 and 64 channels (window rows over 64 bytes), ReLU and Clip clamps.
+ * The NHWC result is also computed on every integer GEMM path the CPU has
+ * (AMX runs the convolution as an implicit GEMM without im2col, the others
+ * through im2col): all bit-identical. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/cpu/qgemm.h"
 #include "graph/passes.h"
 #include "ops/op.h"
 #include "runtime/session.h"
@@ -138,7 +142,11 @@ int main(void)
         {32, 16, 3, 1, 1, OCT_ACT_RELU}, /* a 96-byte window row: two 64-byte chunks */
         {8, 24, 2, 2, 0, OCT_ACT_NONE},
         {64, 32, 3, 1, 1, OCT_ACT_CLIP},
+        {2, 8, 3, 2, 1, OCT_ACT_RELU},  /* a small window folded into one chunk, stride 2 */
+        {4, 12, 3, 1, 1, OCT_ACT_NONE}, /* folded, 36 bytes */
     };
+    oct_qgemm_path paths[] = {OCT_QGEMM_AMX, OCT_QGEMM_AVX512VNNI, OCT_QGEMM_AVXVNNI, OCT_QGEMM_AVX2,
+                              OCT_QGEMM_SCALAR};
     for (size_t t = 0; t < sizeof specs / sizeof specs[0]; t++) {
         const conv_spec *c = &specs[t];
         int H = 18;
@@ -164,6 +172,18 @@ int main(void)
             printf("case %zu: %lld values, %lld differ by 1, %lld by more\n", t, (long long)n, (long long)diff,
                    (long long)big);
             CHECK_MSG(big == 0 && diff * 100 < n, "case %zu: %lld / %lld differ", t, (long long)diff, (long long)n);
+        }
+        for (size_t pi = 0; yb && pi < sizeof paths / sizeof paths[0]; pi++) {
+            if (!oct_qgemm_path_supported(paths[pi])) continue;
+            oct_qgemm_path_set(paths[pi]);
+            rng = seed;
+            int n3 = 0;
+            oct_tensor *yp = run(build(c, H), x, 1, &n3);
+            oct_qgemm_path_set(OCT_QGEMM_AUTO);
+            CHECK_MSG(yp && oct_tensor_numel(yp) == oct_tensor_numel(yb) &&
+                          !memcmp(yp->data, yb->data, (size_t)oct_tensor_numel(yb)),
+                      "case %zu: path %s differs from the default path's result", t, oct_qgemm_path_name(paths[pi]));
+            oct_tensor_free(yp);
         }
         oct_tensor_free(x);
         oct_tensor_free(ya);

@@ -202,9 +202,66 @@ static void test_memory_plan(void)
     oct_session_free(s);
 }
 
+/* Flatten outputs are views of their input's buffer: the input must stay
+ * alive (not reused by the arena) while a view is still to be read.
+ *   a = Neg(x); r = Flatten(a); b1..b6 = a + 1, b1 + 1, ...; y = Add(r, b6) = 6 - 2x
+ * (were a's buffer reused by the chain, r would read some b_i instead) 
+ *   z = Flatten(x)  (a graph output viewing a graph input) */
+static void test_views(void)
+{
+    oct_graph *g = oct_graph_new();
+    g->opsets = calloc(1, sizeof *g->opsets);
+    g->opsets[0].domain = strdup("");
+    g->opsets[0].version = 13;
+    g->n_opsets = 1;
+    int64_t d[] = {-1, 1000};
+    int x = oct_graph_add_value(g, "x");
+    set_input(g, x, 2, d);
+    int a = oct_graph_add_value(g, "a"), r = oct_graph_add_value(g, "r"), z = oct_graph_add_value(g, "z");
+    oct_graph_add_node(g, "Neg", "", "neg_a", 1, &x, 1, &a);
+    oct_graph_add_node(g, "Flatten", "", "flat_a", 1, &a, 1, &r);
+    int64_t one_d = 1;
+    int one = constant(g, "one", OCT_DT_F32, 1, &one_d, 0);
+    ((float *)g->val[one].constant->data)[0] = 1.f;
+    int prev = a;
+    for (int i = 0; i < 6; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "b%d", i);
+        int v = oct_graph_add_value(g, nm), in2[2] = {prev, one};
+        oct_graph_add_node(g, "Add", "", nm, 2, in2, 1, &v);
+        prev = v;
+    }
+    int y = oct_graph_add_value(g, "y"), add_in[2] = {r, prev};
+    oct_graph_add_node(g, "Add", "", "add", 2, add_in, 1, &y);
+    oct_graph_add_node(g, "Flatten", "", "flat_x", 1, &x, 1, &z);
+    set_output(g, y);
+    set_output(g, z);
+    oct_session *s = make(g, 1);
+    if (!s) return;
+    int64_t xd[] = {3, 1000};
+    oct_tensor *xt = oct_tensor_new(OCT_DT_F32, 2, xd);
+    for (int i = 0; i < 3000; i++) ((float *)xt->data)[i] = (float)(i % 11) - 5.f;
+    oct_tensor *o[2] = {0};
+    CHECK(oct_session_run(s, (const oct_tensor *const *)&xt, o) == OCT_OK);
+    if (o[0] && o[1]) {
+        int bad = 0;
+        for (int i = 0; i < 3000; i++) {
+            float in = (float)(i % 11) - 5.f;
+            bad += ((float *)o[0]->data)[i] != 6.f - 2.f * in || ((float *)o[1]->data)[i] != in;
+        }
+        CHECK_MSG(bad == 0, "%d wrong values through views", bad);
+        CHECK(o[1]->data != xt->data); /* outputs are the caller's copies */
+    }
+    oct_tensor_free(o[0]);
+    oct_tensor_free(o[1]);
+    oct_tensor_free(xt);
+    oct_session_free(s);
+}
+
 int main(void)
 {
     test_passes_equivalence();
     test_memory_plan();
+    test_views();
     TEST_DONE();
 }
