@@ -18,11 +18,11 @@ runtime_pkgs=(
   libprotobuf-c1 zlib1g libjansson4 libmicrohttpd12 ocl-icd-libopencl1
 )
 test_pkgs=(
-  libonnx-testdata dataset-fashion-mnist
+  libonnx-testdata dataset-fashion-mnist pocl-opencl-icd
 )
 dev_pkgs=(
   python3 python3-numpy python3-onnx python3-torch python3-venv python3-pip libopenblas0-pthread
-  pocl-opencl-icd clinfo wrk valgrind
+  clinfo libclblast-dev wrk valgrind
 )
 
 pkgs=("${runtime_pkgs[@]}")

@@ -21,6 +21,7 @@ const char *oct_status_name(oct_status s)
     case OCT_E_NOT_FOUND: return "not found";
     case OCT_E_BUSY: return "busy";
     case OCT_E_TIMEOUT: return "timeout";
+    case OCT_E_DEVICE: return "device error";
     case OCT_E_INTERNAL: return "internal error";
     }
     return "unknown status";

@@ -16,7 +16,8 @@ typedef enum oct_status {
     OCT_E_NOT_FOUND,   /* unknown name (model, input, file) */
     OCT_E_BUSY,        /* queue full, try later */
     OCT_E_TIMEOUT,     /* deadline passed */
-    OCT_E_INTERNAL     /* a bug in octet */
+    OCT_E_INTERNAL,    /* a bug in octet */
+    OCT_E_DEVICE       /* an accelerator (OpenCL) failed: build, enqueue, map, device memory */
 } oct_status;
 
 const char *oct_status_name(oct_status s);
