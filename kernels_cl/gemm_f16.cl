@@ -42,9 +42,7 @@ __kernel void oct_gemm_f16(const int M, const int N, const int K, __global const
         const float16 bb = has_bias ? vload16(0, bias + j) : (float16)(0.0f);
         for (int r = 0; r < rows; r++) {
             float16 v = out[r] + bb;
-            if (act == OCT_ACT_RELU) v = fmax(v, (float16)(0.0f));
-            else if (act == OCT_ACT_CLIP) v = fmin(fmax(v, (float16)(a0)), (float16)(a1));
-            else if (act == OCT_ACT_LEAKY) v = select(v, v * a0, v < (float16)(0.0f));
+            v = oct_act_float16(v, act, a0, a1);
             vstore16(v, 0, C + (size_t)(i + r) * ldc + j);
         }
         return;

@@ -15,10 +15,12 @@
 #endif
 #if OCT_GEMM_VW == 16
 #define FV float16
+#define OCT_ACT_FN oct_act_float16
 #define VLOAD vload16
 #define VSTORE vstore16
 #else
 #define FV float8
+#define OCT_ACT_FN oct_act_float8
 #define VLOAD vload8
 #define VSTORE vstore8
 #endif
@@ -44,9 +46,7 @@ __kernel void oct_gemm_f32(const int M, const int N, const int K, __global const
         const FV bb = has_bias ? VLOAD(0, bias + j) : (FV)(0.0f);
         for (int r = 0; r < rows; r++) {
             FV v = acc[r] + bb;
-            if (act == OCT_ACT_RELU) v = fmax(v, (FV)(0.0f));
-            else if (act == OCT_ACT_CLIP) v = fmin(fmax(v, (FV)(a0)), (FV)(a1));
-            else if (act == OCT_ACT_LEAKY) v = select(v, v * a0, v < (FV)(0.0f));
+            v = OCT_ACT_FN(v, act, a0, a1);
             VSTORE(v, 0, C + (size_t)(i + r) * ldc + j);
         }
         return;

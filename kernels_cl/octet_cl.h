@@ -99,4 +99,16 @@ inline float oct_act(float v, int kind, float a, float b)
     return v;
 }
 
+/* The same on vectors (the GEMM epilogues): OCT_ACT_VEC(float8) defines oct_act_float8. */
+#define OCT_ACT_VEC(T)                                                                                   \
+    inline T oct_act_##T(T v, int kind, float a, float b)                                                \
+    {                                                                                                    \
+        if (kind == OCT_ACT_RELU) return fmax(v, (T)(0.0f));                                             \
+        if (kind == OCT_ACT_CLIP) return fmin(fmax(v, (T)(a)), (T)(b));                                  \
+        if (kind == OCT_ACT_LEAKY) return select(v, v * a, v < (T)(0.0f));                               \
+        return v;                                                                                        \
+    }
+OCT_ACT_VEC(float8)
+OCT_ACT_VEC(float16)
+
 #endif

@@ -16,6 +16,7 @@ static const struct {
     {"bench", oct_cmd_bench, "latency percentiles and throughput per batch size"},
     {"quantize", oct_cmd_quantize, "quantize a model (int8 / fp16) and write it as a QDQ ONNX model"},
     {"export", oct_cmd_export, "write the optimised graph as a standard ONNX model"},
+    {"devices", oct_cmd_devices, "list OpenCL devices, their capabilities and kernel build times"},
 };
 
 static void usage(FILE *f)

@@ -162,6 +162,28 @@ oct_status oct_cl_find(const oct_device_spec *spec, cl_platform_id *platform, cl
     return oct_err(OCT_E_NOT_FOUND, "no OpenCL device");
 }
 
+int oct_cl_devices(oct_cl_caps *out, int max)
+{
+    cl_platform_id plats[MAX_PLATFORMS];
+    cl_uint np = 0;
+    if (clGetPlatformIDs(MAX_PLATFORMS, plats, &np) != CL_SUCCESS) return 0;
+    if (np > MAX_PLATFORMS) np = MAX_PLATFORMS;
+    int n = 0;
+    for (cl_uint p = 0; p < np; p++) {
+        cl_device_id devs[MAX_DEVICES];
+        cl_uint nd = 0;
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES, devs, &nd) != CL_SUCCESS) continue;
+        if (nd > MAX_DEVICES) nd = MAX_DEVICES;
+        for (cl_uint i = 0; i < nd && n < max; i++) {
+            if (oct_cl_caps_query(plats[p], devs[i], &out[n]) != OCT_OK) continue;
+            out[n].platform_index = (int)p;
+            out[n].device_index = (int)i;
+            n++;
+        }
+    }
+    return n;
+}
+
 const char *oct_cl_errname(cl_int err)
 {
     switch (err) {

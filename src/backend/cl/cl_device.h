@@ -42,6 +42,9 @@ typedef struct oct_cl_caps {
 oct_status oct_cl_find(const oct_device_spec *spec, cl_platform_id *platform, cl_device_id *device,
                        oct_cl_caps *caps);
 oct_status oct_cl_caps_query(cl_platform_id platform, cl_device_id device, oct_cl_caps *caps);
+/* Every OpenCL device (up to max), with its platform:device indices; the
+ * count, 0 when there is no platform. */
+int oct_cl_devices(oct_cl_caps *out, int max);
 /* One line for the log: name, driver, dot product, fp16, local memory, work-group size. */
 void oct_cl_caps_describe(const oct_cl_caps *c, char *buf, size_t n);
 
