@@ -27,18 +27,22 @@ typedef struct oct_cli_qopts {
     int dynamic;    /* 1 static, 2 dynamic */
     int per_tensor; /* 1 per_channel, 2 per_tensor */
     const char *calib_data; /* .npy inputs or IDX images (normalised as the model's preprocess) */
+    const char *device;     /* --device (NULL: $OCTET_DEVICE, else auto) */
 } oct_cli_qopts;
 #define OCT_CLI_QOPTS_LONG                                                                     \
     {"precision", required_argument, 0, 0}, {"calib-method", required_argument, 0, 0},       \
         {"calib-samples", required_argument, 0, 0}, {"activations", required_argument, 0, 0}, \
-        {"weights", required_argument, 0, 0}, {"calib-data", required_argument, 0, 0}
+        {"weights", required_argument, 0, 0}, {"calib-data", required_argument, 0, 0},              \
+        {"device", required_argument, 0, 0}
 #define OCT_CLI_QOPTS_HELP                                                                     \
     "  --precision fp32|fp16|int8           run at this precision (the other quantization\n"  \
     "                                       settings come from the model's config.json)\n"    \
     "  --calib-method minmax|percentile|entropy|mse, --calib-samples N,\n"                    \
     "  --activations static|dynamic, --weights per_channel|per_tensor,\n"                     \
     "  --calib-data X.npy|IDX-images[.gz]\n"                                                 \
-    "                                       override the config's quantization fields\n"
+    "                                       override the config's quantization fields\n"     \
+    "  --device auto|cpu|opencl[:P:D]       where to run (default $OCTET_DEVICE, else auto:\n"   \
+    "                                       an OpenCL GPU if present, else the CPU path)\n"
 void oct_cli_qopts_init(oct_cli_qopts *o);
 /* opt: the long option name without dashes. 0 ok, -1 bad value (message printed) or not ours. */
 int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val);

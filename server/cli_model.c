@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "backend/cl/cl_device.h"
 #include "quant/quant_session.h"
 #include "runtime/model_config.h"
 
@@ -12,7 +13,14 @@ void oct_cli_qopts_init(oct_cli_qopts *o) { memset(o, 0, sizeof *o); }
 
 int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val)
 {
-    if (!strcmp(opt, "precision")) {
+    if (!strcmp(opt, "device")) {
+        oct_device_spec spec;
+        if (oct_device_parse(val, &spec) != OCT_OK) {
+            fprintf(stderr, "octet: --device: %s\n", oct_errmsg());
+            return -1;
+        }
+        o->device = val;
+    } else if (!strcmp(opt, "precision")) {
         oct_precision p;
         if (oct_precision_parse(val, &p) != 0) {
             fprintf(stderr, "octet: --precision must be fp32, fp16 or int8 (got '%s')\n", val);
@@ -114,6 +122,7 @@ int oct_cli_open_model(const char *who, const char *model, const char *cfg_path,
     oct_session_opts so;
     oct_session_opts_default(&so);
     so.n_threads = threads;
+    so.device = o->device;
     oct_progress prog = {oct_cli_progress_cb, NULL};
     oct_status st = oct_quant_session_load(model, &qs.eff, qs.nd, &so, &prog, s, qgraph);
     if (prec_out) *prec_out = qs.eff.precision;

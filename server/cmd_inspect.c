@@ -41,16 +41,18 @@ static void print_value(const oct_value *v, int json)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: octet inspect MODEL.onnx [--batch N] [--threads T] [--shapes] [--json]\n"
+    fprintf(f, "usage: octet inspect MODEL.onnx [--batch N] [--threads T] [--shapes] [--json] [--device D]\n"
                "Shows inputs, outputs, the op histogram (as imported and after graph passes),\n"
                "parameter count and bytes, and peak activation memory for batch N (default 1).\n"
                "--shapes lists every node of the optimised graph with its inferred output shape\n"
-               "(N = the batch dimension).\n");
+               "(N = the batch dimension). --device auto|cpu|opencl[:P:D] also shows where each node\n"
+               "runs (device or cpu) and how many activations cross between them per run.\n");
 }
 
-static void print_nodes(const oct_graph *g)
+static void print_nodes(const oct_session *s, int show_dev)
 {
-    printf("nodes (optimized, with inferred output shapes):\n");
+    const oct_graph *g = oct_session_graph(s);
+    printf("nodes (optimized, with inferred output shapes%s):\n", show_dev ? " and placement" : "");
     for (int i = 0; i < g->n_node; i++) {
         const oct_node *n = &g->node[i];
         if (n->dead) continue;
@@ -58,6 +60,7 @@ static void print_nodes(const oct_graph *g)
                           : n->act.kind == OCT_ACT_LEAKYRELU ? "+LeakyRelu" : "";
         char op[64];
         snprintf(op, sizeof op, "%s%s", n->op_type, act);
+        if (show_dev) printf("  %-6s", oct_session_node_on_device(s, i) ? "device" : n->def && n->def->impl->view ? "view" : "cpu");
         printf("  %-18s %-28s ->", op, n->name);
         for (int j = 0; j < n->n_out; j++)
             if (n->out[j] >= 0) {
@@ -72,11 +75,14 @@ int oct_cmd_inspect(int argc, char **argv)
 {
     static const struct option opts[] = {{"batch", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
                                          {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
-                                         {"shapes", no_argument, 0, 's'}, {0, 0, 0, 0}};
+                                         {"shapes", no_argument, 0, 's'}, {"device", required_argument, 0, 'd'},
+                                         {0, 0, 0, 0}};
     int batch = 1, json = 0, threads = 1, shapes = 0, c;
+    const char *device = "cpu";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "b:jt:hs", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:jt:hsd:", opts, NULL)) != -1) {
         switch (c) {
+        case 'd': device = optarg; break;
         case 's': shapes = 1; break;
         case 'b': if ((batch = oct_cli_int("--batch", optarg, 1, 1 << 20)) < 0) return 2; break;
         case 'j': json = 1; break;
@@ -113,6 +119,7 @@ int oct_cmd_inspect(int argc, char **argv)
     oct_session_opts_default(&so);
     so.n_threads = threads;
     so.optimize = 0;
+    so.device = device;
     int rc = 1;
     if (oct_onnx_load_file(path, &g2) != OCT_OK || oct_graph_resolve_ops(g2) != OCT_OK) {
         fprintf(stderr, "octet inspect: %s\n", oct_errmsg());
@@ -188,7 +195,31 @@ int oct_cmd_inspect(int argc, char **argv)
                    (double)peak / 1024.0, (double)naive / 1024.0);
         else
             printf("peak activation memory: unknown (%s)\n", mem_err ? mem_err : "input shapes are not fully known");
-        if (shapes) print_nodes(og);
+        int ondev = 0, total = 0;
+        for (int i = 0; i < og->n_node; i++)
+            if (!og->node[i].dead) ondev += oct_session_node_on_device(s, i), total++;
+        int show_dev = strcmp(device, "cpu") != 0;
+        if (show_dev) {
+            printf("device: %s, %d of %d nodes on it", oct_session_device(s), ondev, total);
+            if (mem_ok && ondev) { /* one run on zeros to count the crossings */
+                oct_tensor *zin[16] = {0};
+                int ok = 1;
+                for (int i = 0; i < ni && ok; i++) {
+                    const oct_value *v = oct_session_input(s, i);
+                    int64_t d[OCT_MAX_RANK];
+                    for (int k = 0; k < v->rank; k++) d[k] = v->dims[k] < 0 ? batch : v->dims[k];
+                    ok = (zin[i] = oct_tensor_new(v->dtype, v->rank, d)) != NULL;
+                }
+                oct_tensor *outs[64] = {0};
+                if (ok && oct_session_n_outputs(s) <= 64 &&
+                    oct_session_run(s, (const oct_tensor *const *)zin, outs) == OCT_OK)
+                    printf("; activations crossing between device and CPU per run: %d", oct_session_device_hops(s));
+                for (int i = 0; i < 64; i++) oct_tensor_free(outs[i]);
+                for (int i = 0; i < ni; i++) oct_tensor_free(zin[i]);
+            }
+            printf("\n");
+        }
+        if (shapes || show_dev) print_nodes(s, show_dev);
     }
     rc = 0;
 out:

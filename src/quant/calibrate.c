@@ -74,6 +74,7 @@ oct_status oct_calibrate(const oct_graph *base, const unsigned char *want, const
         oct_session_opts so;
         oct_session_opts_default(&so);
         so.keep_adds = 1;
+        so.device = "cpu"; /* calibration observes every node on the host */
         st = oct_session_from_graph(g, &so, &s);
     }
     if (st == OCT_OK && oct_session_n_inputs(s) != 1)

@@ -59,6 +59,7 @@ static oct_status run_eval(const oct_qanalysis *a, oct_graph *g, const oct_tenso
 {
     oct_session_opts so;
     oct_session_opts_default(&so);
+    so.device = "cpu"; /* analysis measures the CPU kernels */
     so.n_threads = a->n_threads;
     oct_session *s = NULL;
     OCT_TRY(oct_session_from_graph(g, &so, &s));

@@ -249,6 +249,7 @@ static oct_status open_session(oct_graph *g, int n_threads, oct_session **s)
 {
     oct_session_opts so;
     oct_session_opts_default(&so);
+    so.device = "cpu"; /* analysis measures the CPU kernels */
     so.n_threads = n_threads;
     so.keep_adds = 1;
     return oct_session_from_graph(g, &so, s);

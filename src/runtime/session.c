@@ -8,6 +8,7 @@
 #include "graph/passes.h"
 #include "onnx/onnx.h"
 #include "ops/op.h"
+#include "runtime/devexec.h"
 #include "runtime/plan.h"
 
 #define PLAN_CACHE 16
@@ -24,6 +25,8 @@ struct oct_session {
     size_t arena_cap;
     unsigned keyed; /* graph inputs whose values decide shapes */
     double *prof;   /* OCTET_PROFILE=1: seconds per node, printed at free */
+    oct_devexec *dev; /* NULL: everything on the CPU */
+    int fallbacks;    /* device failures that sent the model to the CPU */
     oct_session_observer obs;
     void *obs_ctx;
     long prof_runs;
@@ -124,6 +127,28 @@ static void infer_static_shapes(oct_session *s)
     oct_plan_free(p2);
 }
 
+/* The device the options (or $OCTET_DEVICE) name. A device that cannot be
+ * used (missing, build failure, out of memory) leaves the model on the CPU:
+ * logged and counted, not an error. */
+static void open_device(oct_session *s, const char *want)
+{
+    if (!want) want = getenv("OCTET_DEVICE");
+    oct_device_spec spec;
+    oct_status st = oct_device_parse(want, &spec);
+    if (st == OCT_OK) st = oct_devexec_open(s->g, &spec, &s->dev);
+    if (st != OCT_OK) {
+        fprintf(stderr, "octet: device '%s' not used, running on the CPU: %s\n", want ? want : "auto", oct_errmsg());
+        s->fallbacks++;
+        s->dev = NULL;
+        oct_err_clear();
+    }
+}
+
+const char *oct_session_device(const oct_session *s) { return oct_devexec_name(s->dev); }
+int oct_session_node_on_device(const oct_session *s, int node) { return oct_devexec_on_device(s->dev, node); }
+int oct_session_device_fallbacks(const oct_session *s) { return s->fallbacks; }
+int oct_session_device_hops(const oct_session *s) { return oct_devexec_hops(s->dev); }
+
 oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_session **out)
 {
     *out = NULL;
@@ -158,6 +183,7 @@ oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_s
         oct_pass_fuse_activation(g);
         st = oct_graph_toposort(g);
     }
+    if (st == OCT_OK) open_device(s, o->device);
     if (st == OCT_OK && getenv("OCTET_PROFILE") && *getenv("OCTET_PROFILE") == '1') {
         s->prof = calloc((size_t)g->n_node + 1, sizeof *s->prof);
         if (!s->prof) st = oct_err(OCT_E_NOMEM, "out of memory");
@@ -185,6 +211,7 @@ void oct_session_free(oct_session *s)
     if (!s) return;
     if (s->prof) profile_print(s);
     free(s->prof);
+    oct_devexec_free(s->dev);
     for (int i = 0; i < PLAN_CACHE; i++) oct_plan_free(s->plans[i]);
     oct_graph_free(s->g);
     if (s->own_pool) oct_pool_free(s->pool);
@@ -276,6 +303,8 @@ oct_status oct_session_plan_bytes(oct_session *s, const oct_tensor *const *input
     return OCT_OK;
 }
 
+static oct_status copy_outputs(oct_session *s, oct_plan *p, oct_tensor **outputs);
+
 oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_tensor **outputs)
 {
     const oct_graph *g = s->g;
@@ -292,6 +321,21 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
         if (p->kind[v] == OCT_V_ARENA) p->vals[v].data = (char *)s->arena + p->offset[v];
     for (int v = 0; v < g->n_val; v++)
         if (p->kind[v] == OCT_V_VIEW) p->vals[v].data = p->vals[p->view_of[v]].data;
+    if (s->dev && !s->obs) {
+        oct_status st = oct_devexec_run(s->dev, g, p, &s->ex, s->prof);
+        if (st == OCT_OK) {
+            if (s->prof) s->prof_runs++;
+            return copy_outputs(s, p, outputs);
+        }
+        if (st == OCT_E_DEVICE) { /* the device failed: this model stays on the CPU from now on */
+            fprintf(stderr, "octet: %s failed, the model falls back to the CPU: %s\n", oct_devexec_name(s->dev),
+                    oct_errmsg());
+            s->fallbacks++;
+            oct_devexec_free(s->dev);
+            s->dev = NULL;
+        }
+        oct_err_clear(); /* any other failure: this run again on the CPU, which reports bad input itself */
+    }
     for (int k = 0; k < g->n_node; k++) {
         if (!p->run[k]) continue;
         const oct_node *n = &g->node[k];
@@ -306,6 +350,12 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
         if (s->obs && (st = s->obs(s->obs_ctx, n, (const oct_tensor *const *)out)) != OCT_OK) return st;
     }
     if (s->prof) s->prof_runs++;
+    return copy_outputs(s, p, outputs);
+}
+
+static oct_status copy_outputs(oct_session *s, oct_plan *p, oct_tensor **outputs)
+{
+    const oct_graph *g = s->g;
     for (int i = 0; i < g->n_out; i++) {
         outputs[i] = oct_tensor_clone(&p->vals[g->out[i]]);
         if (!outputs[i]) {

@@ -18,6 +18,7 @@ typedef struct oct_session_opts {
     int optimize;     /* 1: run graph passes (default), 0: as imported */
     oct_pool *pool;   /* optional shared pool (not owned); overrides n_threads */
     int keep_adds;    /* 1: no residual-sum fusion (calibration observes every Add) */
+    const char *device; /* auto | cpu | opencl | opencl:P:D; NULL: $OCTET_DEVICE, else auto */
 } oct_session_opts;
 
 /* Called after every node run by oct_session_run with the node's outputs
@@ -47,6 +48,16 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
 
 /* Install (fn non-NULL) or remove the observer. */
 void oct_session_set_observer(oct_session *s, oct_session_observer fn, void *ctx);
+
+/* Where the session runs: "cpu" or "opencl:P:D <name>" (nodes the device cannot
+ * run still go to the CPU); the node's placement; and how often the device
+ * failed (at load or in a run) so that the model fell back to the CPU — a
+ * fallback is logged on stderr and is permanent for the session. */
+const char *oct_session_device(const oct_session *s);
+int oct_session_node_on_device(const oct_session *s, int node);
+int oct_session_device_fallbacks(const oct_session *s);
+/* Activations the last run moved between device and CPU mid-graph (0: none). */
+int oct_session_device_hops(const oct_session *s);
 
 /* Bytes of weights the session holds: the graph's constants plus what the
  * ops' prepared states hold (packed weights; oct_op_impl.state_bytes). */

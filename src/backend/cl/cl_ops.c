@@ -1,0 +1,42 @@
+/* octet — the OpenCL operator table and helpers shared by the op files. */
+#include "backend/cl/cl_ops.h"
+
+#include <string.h>
+
+extern const oct_cl_op oct_cl_op_gemm, oct_cl_op_matmul, oct_cl_op_add, oct_cl_op_sub, oct_cl_op_mul,
+    oct_cl_op_div, oct_cl_op_relu;
+
+static const oct_cl_op *const table[] = {&oct_cl_op_gemm, &oct_cl_op_matmul, &oct_cl_op_add, &oct_cl_op_sub,
+                                         &oct_cl_op_mul,  &oct_cl_op_div,    &oct_cl_op_relu};
+
+const oct_cl_op *oct_cl_op_find(const oct_node *n)
+{
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (!strcmp(table[i]->op_type, n->op_type) && !strcmp(table[i]->domain, n->domain ? n->domain : ""))
+            return table[i];
+    return NULL;
+}
+
+cl_mem oct_cl_upload(oct_cl *cl, const void *data, size_t bytes, oct_status *st)
+{
+    cl_int e = CL_SUCCESS;
+    if (oct_cl_fault("alloc")) {
+        *st = oct_err(OCT_E_DEVICE, "OpenCL: allocation failed (injected by OCTET_CL_FAIL)");
+        return NULL;
+    }
+    cl_mem m = clCreateBuffer(cl->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes ? bytes : 4, (void *)data, &e);
+    if (!m || e != CL_SUCCESS) {
+        *st = oct_cl_fail(e, "uploading a constant");
+        if (m) clReleaseMemObject(m);
+        return NULL;
+    }
+    return m;
+}
+
+oct_status oct_cl_launch_1d(oct_cl *cl, cl_kernel k, size_t n, const char *what)
+{
+    if (oct_cl_fault("enqueue")) return oct_err(OCT_E_DEVICE, "OpenCL: enqueue failed (injected by OCTET_CL_FAIL)");
+    size_t local = cl->caps.is_gpu ? 64 : 0, global = local ? (n + local - 1) / local * local : n;
+    cl_int e = clEnqueueNDRangeKernel(cl->queue, k, 1, NULL, &global, local ? &local : NULL, 0, NULL, NULL);
+    return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, what);
+}

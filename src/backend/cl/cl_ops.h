@@ -1,0 +1,38 @@
+/* octet — graph operators on the OpenCL device: which nodes the device can
+ * run, their device-side preparation (weights uploaded once) and launch.
+ * The runtime (runtime/devexec.c) assigns a node to the device when its op
+ * has an entry here and supports() accepts it; every other node runs on the
+ * CPU, with transfers only where an activation crosses between the two. */
+#ifndef OCT_BACKEND_CL_OPS_H
+#define OCT_BACKEND_CL_OPS_H
+
+#include "backend/cl/cl_runtime.h"
+#include "core/tensor.h"
+#include "graph/ir.h"
+
+typedef struct oct_cl_op {
+    const char *op_type, *domain;
+    /* 1 if the device runs this node: dtypes, attributes, constant weights (shapes
+     * are checked again at run time, where they are known) */
+    int (*supports)(const oct_node *n, const oct_graph *g, const oct_cl *cl);
+    /* upload constant operands / make kernels; *state is passed to run and release */
+    oct_status (*prepare)(const oct_node *n, const oct_graph *g, oct_cl *cl, void **state);
+    /* in / out: the plan's tensors (shapes; data pointers are host buffers and
+     * must not be used); in_mem / out_mem: their device buffers (NULL for an
+     * omitted input or one prepare took into the state). Enqueue only. */
+    oct_status (*run)(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in, const cl_mem *in_mem,
+                      oct_tensor *const *out, const cl_mem *out_mem);
+    void (*release)(void *state);
+    /* which inputs prepare consumed (bit i): the runtime does not upload them */
+    unsigned (*consumed)(const oct_node *n);
+} oct_cl_op;
+
+/* The device implementation for node n's op, or NULL. */
+const oct_cl_op *oct_cl_op_find(const oct_node *n);
+
+/* Shared by the op files: a read-only device copy of a host array. */
+cl_mem oct_cl_upload(oct_cl *cl, const void *data, size_t bytes, oct_status *st);
+/* 1-D launch of kernel k over n items (rounded up to the device's group size). */
+oct_status oct_cl_launch_1d(oct_cl *cl, cl_kernel k, size_t n, const char *what);
+
+#endif

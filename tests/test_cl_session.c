@@ -1,0 +1,142 @@
+/* Sessions on the OpenCL device (PoCL in CI): the bundled models at fp32 run
+ * with their supported nodes on the device and the rest on the CPU, giving
+ * the CPU session's logits (1e-4 relative) and top-1 on 1000 real test
+ * images; the MLP runs with no CPU hop (its Flatten is a view). Fault injection
+ * (OCTET_CL_FAIL): a build failure at load and an enqueue failure in a run
+ * both leave the model on the CPU with the same answers, counted as device
+ * fallbacks. With no OpenCL device the test fails (OCTET_CL_TESTS=skip skips). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/npy.h"
+#include "runtime/session.h"
+#include "test_util.h"
+
+static oct_session *open_model(const char *model, const char *device)
+{
+    oct_session_opts o;
+    oct_session_opts_default(&o);
+    o.n_threads = 2;
+    o.device = device;
+    oct_session *s = NULL;
+    oct_status st = oct_session_load(model, &o, &s);
+    CHECK_MSG(st == OCT_OK, "%s: %s", model, oct_errmsg());
+    return s;
+}
+
+/* logits of both sessions on x: worst relative difference, top-1 disagreements */
+static void compare(oct_session *a, oct_session *b, const oct_tensor *x, double *worst, int *top_diff)
+{
+    oct_tensor *ya[1] = {0}, *yb[1] = {0};
+    CHECK_MSG(oct_session_run(a, &x, ya) == OCT_OK, "%s", oct_errmsg());
+    CHECK_MSG(oct_session_run(b, &x, yb) == OCT_OK, "%s", oct_errmsg());
+    *worst = 1e9;
+    *top_diff = -1;
+    if (ya[0] && yb[0] && oct_tensor_numel(ya[0]) == oct_tensor_numel(yb[0])) {
+        const float *p = ya[0]->data, *q = yb[0]->data;
+        int64_t n = oct_tensor_numel(ya[0]), rows = n / 10;
+        *worst = 0;
+        *top_diff = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double d = fabs((double)p[i] - (double)q[i]) / (1.0 + fabs((double)p[i]));
+            if (d > *worst) *worst = d;
+        }
+        for (int64_t r = 0; r < rows; r++) {
+            int ia = 0, ib = 0;
+            for (int c = 1; c < 10; c++) {
+                if (p[r * 10 + c] > p[r * 10 + ia]) ia = c;
+                if (q[r * 10 + c] > q[r * 10 + ib]) ib = c;
+            }
+            *top_diff += ia != ib;
+        }
+    }
+    oct_tensor_free(ya[0]);
+    oct_tensor_free(yb[0]);
+}
+
+static int on_device(const oct_session *s, int *total)
+{
+    const oct_graph *g = oct_session_graph(s);
+    int n = 0;
+    *total = 0;
+    for (int k = 0; k < g->n_node; k++) {
+        if (g->node[k].dead) continue;
+        (*total)++;
+        n += oct_session_node_on_device(s, k);
+    }
+    return n;
+}
+
+int main(void)
+{
+    const char *skip = getenv("OCTET_CL_TESTS");
+    oct_tensor *x = NULL;
+    CHECK_MSG(oct_npy_read(OCTET_SOURCE_DIR "/tests/data/fmnist_test1000_x.npy", &x) == OCT_OK, "%s", oct_errmsg());
+    if (!x) TEST_DONE();
+    const char *names[] = {"fmnist_mlp", "fmnist_cnn", "fmnist_resnet"};
+    const char *models[] = {OCTET_SOURCE_DIR "/models/fmnist_mlp/model.onnx",
+                            OCTET_SOURCE_DIR "/models/fmnist_cnn/model.onnx",
+                            OCTET_SOURCE_DIR "/models/fmnist_resnet/model.onnx"};
+    for (int m = 0; m < 3; m++) {
+        oct_session *cpu = open_model(models[m], "cpu"), *dev = open_model(models[m], "opencl");
+        if (!cpu || !dev) break;
+        if (!strncmp(oct_session_device(dev), "cpu", 3)) {
+            if (skip && !strcmp(skip, "skip")) {
+                printf("skipped: no OpenCL device\n");
+                oct_session_free(cpu), oct_session_free(dev), oct_tensor_free(x);
+                return 0;
+            }
+            CHECK_MSG(0, "no OpenCL device (install pocl-opencl-icd, or OCTET_CL_TESTS=skip)");
+        }
+        int total, n = on_device(dev, &total);
+        double worst;
+        int top;
+        compare(cpu, dev, x, &worst, &top);
+        printf("%s on %s: %d of %d nodes on the device; 1000 images: worst relative logit difference %.2g, "
+               "top-1 differs on %d\n",
+               names[m], oct_session_device(dev), n, total, worst, top);
+        int hops = oct_session_device_hops(dev);
+        printf("  activations moved between CPU and device mid-graph per run: %d\n", hops);
+        CHECK(n > 0);
+        if (m == 0) CHECK_MSG(hops == 0, "the MLP runs with no CPU hops (%d)", hops);
+        CHECK_MSG(worst < 1e-4 && top == 0, "device vs CPU: %g, %d", worst, top);
+        CHECK(oct_session_device_fallbacks(dev) == 0);
+        oct_session_free(cpu);
+        oct_session_free(dev);
+    }
+
+    /* faults: an enqueue failure during a run, a build failure at load */
+    oct_session *cpu = open_model(models[1], "cpu");
+    oct_session *dev = open_model(models[1], "opencl");
+    if (cpu && dev) {
+        setenv("OCTET_CL_FAIL", "enqueue", 1);
+        double worst;
+        int top;
+        compare(cpu, dev, x, &worst, &top);
+        unsetenv("OCTET_CL_FAIL");
+        printf("enqueue failure: fallbacks %d, now on %s, worst difference %.2g, top-1 differs on %d\n",
+               oct_session_device_fallbacks(dev), oct_session_device(dev), worst, top);
+        CHECK(oct_session_device_fallbacks(dev) == 1 && !strcmp(oct_session_device(dev), "cpu"));
+        CHECK(worst == 0 && top == 0); /* the same CPU kernels now */
+    }
+    oct_session_free(dev);
+    setenv("OCTET_CL_FAIL", "build", 1);
+    setenv("OCTET_CL_CACHE", "off", 1); /* a cached binary would not need the build */
+    dev = open_model(models[1], "opencl");
+    unsetenv("OCTET_CL_FAIL");
+    unsetenv("OCTET_CL_CACHE");
+    if (cpu && dev) {
+        double worst;
+        int top;
+        compare(cpu, dev, x, &worst, &top);
+        printf("build failure at load: fallbacks %d, on %s\n", oct_session_device_fallbacks(dev),
+               oct_session_device(dev));
+        CHECK(oct_session_device_fallbacks(dev) == 1 && !strcmp(oct_session_device(dev), "cpu"));
+        CHECK(worst == 0 && top == 0);
+    }
+    oct_session_free(dev);
+    oct_session_free(cpu);
+    oct_tensor_free(x);
+    TEST_DONE();
+}
