@@ -13,6 +13,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: octet run --model M.onnx --input [NAME=]X.npy ... --output [NAME=]OUT.npy ... [--threads T]\n"
+               "       [--device auto|cpu|opencl[:P:D]]\n"
                "Inputs and outputs without NAME= bind in the model's order. Reads and writes .npy\n"
                "(f32, f16, f64, u8, i8, i16, u16, i32, u32, i64, u64, bool).\n");
 }
@@ -35,13 +36,16 @@ int oct_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"input", required_argument, 0, 'i'},
                                          {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, 't'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                         {"help", no_argument, 0, 'h'}, {"device", required_argument, 0, 'd'},
+                                         {0, 0, 0, 0}};
     const char *model = NULL;
     char *in_args[MAX_ARGS], *out_args[MAX_ARGS];
     int n_in = 0, n_out = 0, threads = 0, c;
+    const char *device = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:i:o:t:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:i:o:t:hd:", opts, NULL)) != -1) {
         switch (c) {
+        case 'd': device = optarg; break;
         case 'm': model = optarg; break;
         case 'i': if (n_in < MAX_ARGS) in_args[n_in++] = optarg; break;
         case 'o': if (n_out < MAX_ARGS) out_args[n_out++] = optarg; break;
@@ -57,6 +61,7 @@ int oct_cmd_run(int argc, char **argv)
     oct_session_opts so;
     oct_session_opts_default(&so);
     so.n_threads = threads;
+    so.device = device;
     oct_session *s = NULL;
     if (oct_session_load(model, &so, &s) != OCT_OK) {
         fprintf(stderr, "octet run: %s\n", oct_errmsg());

@@ -127,21 +127,22 @@ static void infer_static_shapes(oct_session *s)
     oct_plan_free(p2);
 }
 
-/* The device the options (or $OCTET_DEVICE) name. A device that cannot be
- * used (missing, build failure, out of memory) leaves the model on the CPU:
- * logged and counted, not an error. */
-static void open_device(oct_session *s, const char *want)
+/* The device the options (or $OCTET_DEVICE) name: a malformed name is an
+ * error; a device that cannot be used (missing, build failure, out of memory)
+ * leaves the model on the CPU, logged and counted. */
+static oct_status open_device(oct_session *s, const char *want)
 {
     if (!want) want = getenv("OCTET_DEVICE");
     oct_device_spec spec;
-    oct_status st = oct_device_parse(want, &spec);
-    if (st == OCT_OK) st = oct_devexec_open(s->g, &spec, &s->dev);
+    OCT_TRY(oct_device_parse(want, &spec));
+    oct_status st = oct_devexec_open(s->g, &spec, &s->dev);
     if (st != OCT_OK) {
         fprintf(stderr, "octet: device '%s' not used, running on the CPU: %s\n", want ? want : "auto", oct_errmsg());
         s->fallbacks++;
         s->dev = NULL;
         oct_err_clear();
     }
+    return OCT_OK;
 }
 
 const char *oct_session_device(const oct_session *s) { return oct_devexec_name(s->dev); }
@@ -183,7 +184,7 @@ oct_status oct_session_from_graph(oct_graph *g, const oct_session_opts *o, oct_s
         oct_pass_fuse_activation(g);
         st = oct_graph_toposort(g);
     }
-    if (st == OCT_OK) open_device(s, o->device);
+    if (st == OCT_OK) st = open_device(s, o->device);
     if (st == OCT_OK && getenv("OCTET_PROFILE") && *getenv("OCTET_PROFILE") == '1') {
         s->prof = calloc((size_t)g->n_node + 1, sizeof *s->prof);
         if (!s->prof) st = oct_err(OCT_E_NOMEM, "out of memory");

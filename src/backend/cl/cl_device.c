@@ -140,12 +140,12 @@ oct_status oct_cl_find(const oct_device_spec *spec, cl_platform_id *platform, cl
         if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES, devs, &nd) != CL_SUCCESS) continue;
         if (nd > MAX_DEVICES) nd = MAX_DEVICES;
         for (cl_uint i = 0; i < nd; i++) {
-            if (spec->device >= 0 && (int)i != spec->device) continue;
             oct_cl_caps c;
             if (oct_cl_caps_query(plats[p], devs[i], &c) != OCT_OK) continue;
             size_t used = strlen(seen);
             snprintf(seen + used, sizeof seen - used, "%s%u:%u %s (%s)", used ? ", " : "", p, i, c.name,
                      c.is_gpu ? "GPU" : "CPU");
+            if (spec->device >= 0 && (int)i != spec->device) continue;
             if (want_gpu && !c.is_gpu) continue;
             c.platform_index = (int)p;
             c.device_index = (int)i;
@@ -156,9 +156,12 @@ oct_status oct_cl_find(const oct_device_spec *spec, cl_platform_id *platform, cl
         }
     }
     if (want_gpu) return oct_err(OCT_E_NOT_FOUND, "no OpenCL GPU (devices: %s)", seen[0] ? seen : "none");
+    if (spec->platform >= 0 && (cl_uint)spec->platform >= np)
+        return oct_err(OCT_E_NOT_FOUND, "no OpenCL platform %d (there %s %u; `octet devices` lists them)",
+                       spec->platform, np == 1 ? "is" : "are", np);
     if (spec->platform >= 0)
-        return oct_err(OCT_E_NOT_FOUND, "no OpenCL device %d:%d (devices: %s)", spec->platform, spec->device,
-                       seen[0] ? seen : "none");
+        return oct_err(OCT_E_NOT_FOUND, "no OpenCL device %d:%d (platform %d has: %s)", spec->platform, spec->device,
+                       spec->platform, seen[0] ? seen : "none");
     return oct_err(OCT_E_NOT_FOUND, "no OpenCL device");
 }
 
