@@ -160,14 +160,18 @@ static void test_passes_equivalence(void)
     oct_session_free(opt);
 }
 
+/* An empty graph importing the default domain at opset 13. */
+static oct_graph *graph_opset13(void)
+{
+    oct_graph *g = oct_graph_new();
+    oct_graph_set_opset(g, "", 13);
+    return g;
+}
+
 /* A chain of 23 Neg and a final Relu keeps at most a few buffers alive: y = max(-x, 0). */
 static void test_memory_plan(void)
 {
-    oct_graph *g = oct_graph_new();
-    g->opsets = calloc(1, sizeof *g->opsets);
-    g->opsets[0].domain = strdup("");
-    g->opsets[0].version = 13;
-    g->n_opsets = 1;
+    oct_graph *g = graph_opset13();
     int64_t d[] = {-1, 1000};
     int prev = oct_graph_add_value(g, "x");
     set_input(g, prev, 2, d);
@@ -205,15 +209,11 @@ static void test_memory_plan(void)
 /* Flatten outputs are views of their input's buffer: the input must stay
  * alive (not reused by the arena) while a view is still to be read.
  *   a = Neg(x); r = Flatten(a); b1..b6 = a + 1, b1 + 1, ...; y = Add(r, b6) = 6 - 2x
- * (were a's buffer reused by the chain, r would read some b_i instead) 
+ * (were a's buffer reused by the chain, r would read some b_i instead)
  *   z = Flatten(x)  (a graph output viewing a graph input) */
 static void test_views(void)
 {
-    oct_graph *g = oct_graph_new();
-    g->opsets = calloc(1, sizeof *g->opsets);
-    g->opsets[0].domain = strdup("");
-    g->opsets[0].version = 13;
-    g->n_opsets = 1;
+    oct_graph *g = graph_opset13();
     int64_t d[] = {-1, 1000};
     int x = oct_graph_add_value(g, "x");
     set_input(g, x, 2, d);
