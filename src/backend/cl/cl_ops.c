@@ -4,10 +4,11 @@
 #include <string.h>
 
 extern const oct_cl_op oct_cl_op_gemm, oct_cl_op_matmul, oct_cl_op_add, oct_cl_op_sub, oct_cl_op_mul,
-    oct_cl_op_div, oct_cl_op_relu;
+    oct_cl_op_div, oct_cl_op_relu, oct_cl_op_conv, oct_cl_op_maxpool, oct_cl_op_avgpool, oct_cl_op_gap;
 
-static const oct_cl_op *const table[] = {&oct_cl_op_gemm, &oct_cl_op_matmul, &oct_cl_op_add, &oct_cl_op_sub,
-                                         &oct_cl_op_mul,  &oct_cl_op_div,    &oct_cl_op_relu};
+static const oct_cl_op *const table[] = {
+    &oct_cl_op_gemm, &oct_cl_op_matmul, &oct_cl_op_add,     &oct_cl_op_sub,     &oct_cl_op_mul, &oct_cl_op_div,
+    &oct_cl_op_relu, &oct_cl_op_conv,   &oct_cl_op_maxpool, &oct_cl_op_avgpool, &oct_cl_op_gap};
 
 const oct_cl_op *oct_cl_op_find(const oct_node *n)
 {
