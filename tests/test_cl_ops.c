@@ -30,6 +30,7 @@ typedef struct spec {
     const char *int_names[3];
     int n_ints[3]; /* 0: a scalar int attribute (ints[a][0]) */
     oct_act act;     /* fused activation (Conv / Gemm / MatMul); input 3 of a Conv is the fused residual sum */
+    int opset;       /* 0: 13 */
 } spec;
 
 static int add_tensor_value(oct_graph *g, const char *name, int rank, const int64_t *dims, int constant)
@@ -50,7 +51,7 @@ static int add_tensor_value(oct_graph *g, const char *name, int rank, const int6
 static oct_graph *build(const spec *c, int *n_graph_in)
 {
     oct_graph *g = oct_graph_new();
-    oct_graph_set_opset(g, "", 13);
+    oct_graph_set_opset(g, "", c->opset ? c->opset : 13);
     int in[5], y = oct_graph_add_value(g, "y");
     *n_graph_in = 0;
     g->in = malloc(sizeof(int) * 5);
@@ -66,6 +67,7 @@ static oct_graph *build(const spec *c, int *n_graph_in)
         if (c->int_names[a] && c->n_ints[a]) oct_node_set_ints(&g->node[k], c->int_names[a], c->ints[a], c->n_ints[a]);
         else if (c->int_names[a]) oct_node_set_int(&g->node[k], c->int_names[a], c->ints[a][0]);
     g->node[k].act = c->act;
+
     g->out = malloc(sizeof(int));
     g->out[0] = y;
     g->n_out = 1;
@@ -195,6 +197,21 @@ int main(void)
     check("AveragePool pads", (spec){.op = "AveragePool", IN1(4, {2, 2, 8, 6}), .ints = {{3, 3}, {1, 1}, {1, 1, 1, 1}},
                                      .int_names = {"kernel_shape", "strides", "pads"}, .n_ints = {2, 2, 4}});
     check("GlobalAveragePool", (spec){.op = "GlobalAveragePool", IN1(4, {3, 5, 7, 9})});
+    /* transformer ops */
+    check("Softmax last axis", (spec){.op = "Softmax", IN1(4, {2, 4, 7, 28})});
+    check("LayerNormalization", (spec){.op = "LayerNormalization", .n_in = 3, .ranks = {3, 1, 1},
+                                       .dims = {{2, 9, 64}, {64}, {64}}, .constant = {0, 1, 1}, .opset = 17});
+    check("Gelu", (spec){.op = "Gelu", IN1(3, {3, 5, 33}), .opset = 20});
+    check("Transpose 0213", (spec){.op = "Transpose", IN1(4, {2, 7, 4, 16}), .ints = {{0, 2, 1, 3}},
+                                   .int_names = {"perm"}, .n_ints = {4}});
+    check("Transpose 0231", (spec){.op = "Transpose", IN1(4, {2, 3, 5, 6}), .ints = {{0, 2, 3, 1}},
+                                   .int_names = {"perm"}, .n_ints = {4}});
+    check("MatMul two activations", (spec){.op = "MatMul", .n_in = 2, .ranks = {4, 4},
+                                           .dims = {{2, 4, 7, 16}, {2, 4, 16, 9}}});
+    check("MatMul broadcast batch", (spec){.op = "MatMul", .n_in = 2, .ranks = {3, 2}, .dims = {{3, 5, 8}, {8, 11}},
+                                           .constant = {0, 0}});
+    check("ReduceMean axis 1", (spec){.op = "ReduceMean", IN1(3, {4, 28, 64}), .ints = {{1}}, .int_names = {"axes"},
+                                      .n_ints = {1}});
 #undef IN1
     if (skipped_device) {
         const char *skip = getenv("OCTET_CL_TESTS");

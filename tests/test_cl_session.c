@@ -1,4 +1,5 @@
-/* Sessions on the OpenCL device (PoCL in CI): the bundled models at fp32 run
+/* Sessions on the OpenCL device (PoCL in CI): the bundled models and the test
+ * transformer at fp32 run
  * on the device (nodes it did not support would run on the CPU), giving
  * the CPU session's logits (1e-4 relative) and top-1 on 1000 real test
  * images; every one runs with no CPU hop (Flatten is a view). Fault injection
@@ -74,11 +75,12 @@ int main(void)
     oct_tensor *x = NULL;
     CHECK_MSG(oct_npy_read(OCTET_SOURCE_DIR "/tests/data/fmnist_test1000_x.npy", &x) == OCT_OK, "%s", oct_errmsg());
     if (!x) TEST_DONE();
-    const char *names[] = {"fmnist_mlp", "fmnist_cnn", "fmnist_resnet"};
+    const char *names[] = {"fmnist_mlp", "fmnist_cnn", "fmnist_resnet", "fmnist_transformer"};
     const char *models[] = {OCTET_SOURCE_DIR "/models/fmnist_mlp/model.onnx",
                             OCTET_SOURCE_DIR "/models/fmnist_cnn/model.onnx",
-                            OCTET_SOURCE_DIR "/models/fmnist_resnet/model.onnx"};
-    for (int m = 0; m < 3; m++) {
+                            OCTET_SOURCE_DIR "/models/fmnist_resnet/model.onnx",
+                            OCTET_SOURCE_DIR "/tests/models/fmnist_transformer/model.onnx"};
+    for (int m = 0; m < 4; m++) {
         oct_session *cpu = open_model(models[m], "cpu"), *dev = open_model(models[m], "opencl");
         if (!cpu || !dev) break;
         if (!strncmp(oct_session_device(dev), "cpu", 3)) {

@@ -83,8 +83,8 @@ oct_status oct_devexec_open(const oct_graph *g, const oct_device_spec *spec, oct
     for (int k = 0; k < g->n_node; k++) {
         const oct_node *n = &g->node[k];
         if (n->dead || n->n_in > MAX_IO || n->n_out > MAX_IO) continue;
-        const oct_cl_op *op = oct_cl_op_find(n);
-        if (!op || !op->supports(n, g, cl)) continue;
+        const oct_cl_op *op = oct_cl_op_find(n, g, cl);
+        if (!op) continue;
         st = op->prepare(n, g, cl, &d->state[k]);
         if (st != OCT_OK) {
             oct_err_ctx(st, "node '%s' (%s) on %s: ", n->name, n->op_type, d->name);

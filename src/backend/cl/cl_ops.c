@@ -4,16 +4,22 @@
 #include <string.h>
 
 extern const oct_cl_op oct_cl_op_gemm, oct_cl_op_matmul, oct_cl_op_add, oct_cl_op_sub, oct_cl_op_mul,
-    oct_cl_op_div, oct_cl_op_relu, oct_cl_op_conv, oct_cl_op_maxpool, oct_cl_op_avgpool, oct_cl_op_gap;
+    oct_cl_op_div, oct_cl_op_relu, oct_cl_op_conv, oct_cl_op_maxpool, oct_cl_op_avgpool, oct_cl_op_gap,
+    oct_cl_op_softmax, oct_cl_op_layernorm, oct_cl_op_layernorm_octet, oct_cl_op_gelu, oct_cl_op_gelu_octet,
+    oct_cl_op_transpose, oct_cl_op_bmm, oct_cl_op_reducemean, oct_cl_op_reducesum;
 
 static const oct_cl_op *const table[] = {
-    &oct_cl_op_gemm, &oct_cl_op_matmul, &oct_cl_op_add,     &oct_cl_op_sub,     &oct_cl_op_mul, &oct_cl_op_div,
-    &oct_cl_op_relu, &oct_cl_op_conv,   &oct_cl_op_maxpool, &oct_cl_op_avgpool, &oct_cl_op_gap};
+    &oct_cl_op_gemm,      &oct_cl_op_matmul,    &oct_cl_op_bmm,        &oct_cl_op_add,
+    &oct_cl_op_sub,       &oct_cl_op_mul,       &oct_cl_op_div,        &oct_cl_op_relu,
+    &oct_cl_op_conv,      &oct_cl_op_maxpool,   &oct_cl_op_avgpool,    &oct_cl_op_gap,
+    &oct_cl_op_softmax,   &oct_cl_op_layernorm, &oct_cl_op_layernorm_octet, &oct_cl_op_gelu,
+    &oct_cl_op_gelu_octet, &oct_cl_op_transpose, &oct_cl_op_reducemean, &oct_cl_op_reducesum};
 
-const oct_cl_op *oct_cl_op_find(const oct_node *n)
+const oct_cl_op *oct_cl_op_find(const oct_node *n, const oct_graph *g, const oct_cl *cl)
 {
     for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-        if (!strcmp(table[i]->op_type, n->op_type) && !strcmp(table[i]->domain, n->domain ? n->domain : ""))
+        if (!strcmp(table[i]->op_type, n->op_type) && !strcmp(table[i]->domain, n->domain ? n->domain : "") &&
+            table[i]->supports(n, g, cl))
             return table[i];
     return NULL;
 }

@@ -27,8 +27,10 @@ typedef struct oct_cl_op {
     unsigned (*consumed)(const oct_node *n);
 } oct_cl_op;
 
-/* The device implementation for node n's op, or NULL. */
-const oct_cl_op *oct_cl_op_find(const oct_node *n);
+/* The first device implementation of node n's op that supports it, or NULL
+ * (an op may have several: MatMul with a constant B is a GEMM, with two
+ * activations a batched product). */
+const oct_cl_op *oct_cl_op_find(const oct_node *n, const oct_graph *g, const oct_cl *cl);
 
 /* Shared by the op files: a read-only device copy of a host array. */
 cl_mem oct_cl_upload(oct_cl *cl, const void *data, size_t bytes, oct_status *st);

@@ -1,0 +1,43 @@
+/* octet — data movement: Transpose (any permutation, rank <= 8, any 4-byte
+ * element type) and batched MatMul of two activations (attention scores and
+ * context: A [..., M, K] x B [..., K, N], batch dims broadcast). */
+#include "octet_cl.h"
+
+/* y[i] = x[sum_k coord_k(i) * xs[k]]: coordinates of i over the output dims,
+ * xs = the input strides permuted to the output's axis order (front-padded). */
+__kernel void oct_transpose_32(__global const uint *x, __global uint *y, const int n, const int8 dims, const int8 xs)
+{
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const int d[8] = {dims.s0, dims.s1, dims.s2, dims.s3, dims.s4, dims.s5, dims.s6, dims.s7};
+    const int s[8] = {xs.s0, xs.s1, xs.s2, xs.s3, xs.s4, xs.s5, xs.s6, xs.s7};
+    int rem = i, at = 0;
+    for (int k = 7; k >= 0; k--) {
+        at += (rem % d[k]) * s[k];
+        rem /= d[k];
+    }
+    y[i] = x[at];
+}
+
+/* One work-item per (batch, row, 8 columns). a_bs / b_bs: element stride
+ * between consecutive batches of A / B (0 when broadcast). */
+__kernel void oct_bmm_f32(__global const float *A, __global const float *B, __global float *C, const int batches,
+                          const int M, const int N, const int K, const int a_bs, const int b_bs)
+{
+    const int j0 = get_global_id(0) * 8, i = get_global_id(1), b = get_global_id(2);
+    if (j0 >= N || i >= M || b >= batches) return;
+    __global const float *a = A + (size_t)b * a_bs + (size_t)i * K;
+    __global const float *bb = B + (size_t)b * b_bs;
+    __global float *c = C + ((size_t)b * M + i) * N;
+    if (j0 + 8 <= N) {
+        float8 acc = (float8)(0.0f);
+        for (int k = 0; k < K; k++) acc = fma((float8)(a[k]), vload8(0, bb + (size_t)k * N + j0), acc);
+        vstore8(acc, 0, c + j0);
+        return;
+    }
+    for (int j = j0; j < N; j++) {
+        float s = 0.0f;
+        for (int k = 0; k < K; k++) s = fma(a[k], bb[(size_t)k * N + j], s);
+        c[j] = s;
+    }
+}

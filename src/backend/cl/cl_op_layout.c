@@ -1,0 +1,119 @@
+/* octet — Transpose (any 4-byte element type, rank <= 8) and MatMul of two
+ * activations (batched, A [..., M, K] x B [..., K, N] with either side's batch
+ * broadcast) on the OpenCL device (kernels_cl/layout_f32.cl). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cl/cl_ops.h"
+#include "core/dtype.h"
+
+typedef struct layout_dev {
+    cl_kernel k;
+} layout_dev;
+
+static int tr_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
+{
+    (void)cl;
+    oct_dtype dt = n->in[0] >= 0 ? g->val[n->in[0]].dtype : OCT_DT_UNDEFINED;
+    return n->n_in == 1 && n->n_out == 1 && (dt == OCT_DT_UNDEFINED || oct_dtype_size(dt) == 4);
+}
+
+static int bmm_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
+{
+    (void)cl;
+    if (n->n_in != 2 || n->n_out != 1 || n->in[0] < 0 || n->in[1] < 0 || g->val[n->in[1]].constant) return 0;
+    if (n->act.kind != OCT_ACT_NONE) return 0;
+    for (int i = 0; i < 2; i++)
+        if (g->val[n->in[i]].dtype != OCT_DT_F32 && g->val[n->in[i]].dtype != OCT_DT_UNDEFINED) return 0;
+    return 1;
+}
+
+static void release(void *state)
+{
+    layout_dev *d = state;
+    if (!d) return;
+    if (d->k) clReleaseKernel(d->k);
+    free(d);
+}
+
+static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, void **state)
+{
+    (void)g;
+    layout_dev *d = calloc(1, sizeof *d);
+    if (!d) return oct_err(OCT_E_NOMEM, "out of memory");
+    if (!(d->k = oct_cl_kernel(cl, strcmp(n->op_type, "Transpose") ? "oct_bmm_f32" : "oct_transpose_32"))) {
+        release(d);
+        return OCT_E_DEVICE;
+    }
+    *state = d;
+    return OCT_OK;
+}
+
+static oct_status tr_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,
+                         const cl_mem *in_mem, oct_tensor *const *out, const cl_mem *out_mem)
+{
+    layout_dev *d = state;
+    const oct_tensor *x = in[0], *y = out[0];
+    int64_t total = oct_tensor_numel(y);
+    if (x->rank > 8 || total > (1 << 30) || oct_dtype_size(x->dtype) != 4)
+        return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    if (total == 0) return OCT_OK;
+    int perm[8];
+    const int64_t *pa = NULL;
+    int np = oct_attr_ints(n, "perm", &pa);
+    for (int i = 0; i < x->rank; i++) perm[i] = np == x->rank ? (int)pa[i] : x->rank - 1 - i;
+    int64_t xs[8], st = 1;
+    for (int i = x->rank - 1; i >= 0; i--) xs[i] = st, st *= x->dims[i];
+    cl_int dims[8], strides[8], nn = (cl_int)total;
+    for (int k = 0; k < 8; k++) {
+        int oi = y->rank - (8 - k);
+        dims[k] = oi >= 0 ? (cl_int)y->dims[oi] : 1;
+        strides[k] = oi >= 0 ? (cl_int)xs[perm[oi]] : 0;
+    }
+    cl_int e = CL_SUCCESS;
+    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
+    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
+    e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &nn);
+    e |= clSetKernelArg(d->k, 3, sizeof dims, dims);
+    e |= clSetKernelArg(d->k, 4, sizeof strides, strides);
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting transpose arguments");
+    return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_transpose_32");
+}
+
+static oct_status bmm_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,
+                          const cl_mem *in_mem, oct_tensor *const *out, const cl_mem *out_mem)
+{
+    layout_dev *d = state;
+    const oct_tensor *a = in[0], *b = in[1], *y = out[0];
+    if (a->rank < 2 || b->rank < 2 || y->rank < 2 || a->dtype != OCT_DT_F32 || b->dtype != OCT_DT_F32 ||
+        oct_tensor_numel(y) > (1 << 30) || oct_tensor_numel(a) > (1 << 30) || oct_tensor_numel(b) > (1 << 30))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    int64_t M = a->dims[a->rank - 2], K = a->dims[a->rank - 1], N = b->dims[b->rank - 1];
+    int64_t mk = M * K, kn = K * N, mn = M * N;
+    int64_t ab = oct_tensor_numel(a) / (mk > 0 ? mk : 1), bb = oct_tensor_numel(b) / (kn > 0 ? kn : 1);
+    int64_t batches = oct_tensor_numel(y) / (mn > 0 ? mn : 1);
+    if (b->dims[b->rank - 2] != K || (ab != 1 && ab != batches) || (bb != 1 && bb != batches))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: batch broadcast the device kernel does not do", n->op_type);
+    if (batches == 0 || M == 0 || N == 0) return OCT_OK;
+    cl_int v[] = {(cl_int)batches, (cl_int)M, (cl_int)N, (cl_int)K, ab == 1 ? 0 : (cl_int)(M * K),
+                  bb == 1 ? 0 : (cl_int)(K * N)};
+    cl_int e = CL_SUCCESS;
+    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
+    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &in_mem[1]);
+    e |= clSetKernelArg(d->k, 2, sizeof(cl_mem), &out_mem[0]);
+    for (int i = 0; i < 6; i++) e |= clSetKernelArg(d->k, (cl_uint)(3 + i), sizeof(cl_int), &v[i]);
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting batched matmul arguments");
+    size_t gws[3] = {(size_t)(N + 7) / 8, (size_t)M, (size_t)batches};
+    if (oct_cl_fault("enqueue")) return oct_err(OCT_E_DEVICE, "OpenCL: enqueue failed (injected by OCTET_CL_FAIL)");
+    e = clEnqueueNDRangeKernel(cl->queue, d->k, 3, NULL, gws, NULL, 0, NULL, NULL);
+    return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing oct_bmm_f32");
+}
+
+static unsigned none(const oct_node *n)
+{
+    (void)n;
+    return 0;
+}
+
+const oct_cl_op oct_cl_op_transpose = {"Transpose", "", tr_supports, prepare, tr_run, release, none};
+const oct_cl_op oct_cl_op_bmm = {"MatMul", "", bmm_supports, prepare, bmm_run, release, none};
