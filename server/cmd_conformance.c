@@ -86,19 +86,23 @@ static void usage(FILE *f)
             "  --json          print a JSON report on stdout instead of text lines\n"
             "  --threads N     threads per session (default 1)\n"
             "  --no-optimize   run the graphs without graph passes\n"
-            "  --verbose       also list passing cases\n");
+            "  --verbose       also list passing cases\n"
+            "  --device D      auto|cpu|opencl[:P:D] (default cpu); nodes the device does not implement\n"
+            "                  run on the CPU; a device failure (fallback) fails the case\n");
 }
 
 int oct_cmd_conformance(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, 0, 'j'},     {"threads", required_argument, 0, 't'},
                                          {"no-optimize", no_argument, 0, 'O'}, {"verbose", no_argument, 0, 'v'},
-                                         {"help", no_argument, 0, 'h'},     {0, 0, 0, 0}};
-    int json = 0, verbose = 0, c;
-    oct_case_opts o = {1, 1, 1e-3, 1e-7};
+                                         {"help", no_argument, 0, 'h'},     {"device", required_argument, 0, 'd'},
+                                         {0, 0, 0, 0}};
+    int json = 0, verbose = 0, c, used_device = 0, any_device = 0;
+    oct_case_opts o = {1, 1, 1e-3, 1e-7, NULL, &used_device};
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jt:Ovh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jt:Ovhd:", opts, NULL)) != -1) {
         switch (c) {
+        case 'd': o.device = optarg; break;
         case 'j': json = 1; break;
         case 't': if ((o.n_threads = oct_cli_int("--threads", optarg, 1, 256)) < 0) return 2; break;
         case 'O': o.optimize = 0; break;
@@ -125,7 +129,9 @@ int oct_cmd_conformance(int argc, char **argv)
         char msg[1024];
         const char *base = strrchr(dirs[i], '/');
         base = base ? base + 1 : dirs[i];
+        used_device = 0;
         oct_case_result r = oct_conformance_case(dirs[i], &o, msg, sizeof msg);
+        any_device += used_device && r == OCT_CASE_PASS;
         rows[i].name = strdup(base);
         rows[i].r = r;
         rows[i].msg = strdup(msg);
@@ -154,6 +160,8 @@ int oct_cmd_conformance(int argc, char **argv)
         printf("\n]}\n");
     }
     fprintf(json ? stderr : stdout, "%d passed, %d failed, %d skipped\n", pass, fail, skip);
+    if (o.device && strcmp(o.device, "cpu"))
+        fprintf(json ? stderr : stdout, "%d of the passed cases ran nodes on the device (%s)\n", any_device, o.device);
     for (int i = 0; i < n; i++) {
         free(rows[i].name);
         free(rows[i].msg);

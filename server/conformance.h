@@ -10,6 +10,8 @@ typedef struct oct_case_opts {
     int n_threads;
     int optimize;
     double rtol, atol;
+    const char *device; /* --device (NULL: the CPU) */
+    int *on_device;     /* out: set to 1 when some node of the case ran on the device */
 } oct_case_opts;
 
 /* Run one case directory. msg receives the failure / skip reason. */

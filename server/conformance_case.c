@@ -179,6 +179,7 @@ oct_case_result oct_conformance_case(const char *dir, const oct_case_opts *o, ch
     oct_session_opts_default(&so);
     so.n_threads = o->n_threads;
     so.optimize = o->optimize;
+    so.device = o->device ? o->device : "cpu";
     oct_session *sess = NULL;
     s = oct_session_from_graph(g, &so, &sess);
     if (s != OCT_OK) {
@@ -201,6 +202,15 @@ oct_case_result oct_conformance_case(const char *dir, const oct_case_opts *o, ch
         r = run_set(sess, set, o, msg, ml);
     }
     for (int i = 0; i < n_sets; i++) free(sets[i]);
+    if (r == OCT_CASE_PASS && oct_session_device_fallbacks(sess) > 0) { /* the CPU answered, not the device */
+        snprintf(msg, ml, "the device failed and the case ran on the CPU");
+        r = OCT_CASE_FAIL;
+    }
+    if (o->on_device) {
+        const oct_graph *sg = oct_session_graph(sess);
+        *o->on_device = 0;
+        for (int k = 0; k < sg->n_node; k++) *o->on_device |= oct_session_node_on_device(sess, k);
+    }
     oct_session_free(sess);
     return r;
 }
