@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dtype.h"
 #include "ops/op.h"
 #include "runtime/session.h"
 #include "test_util.h"
@@ -31,17 +32,19 @@ typedef struct spec {
     int n_ints[3]; /* 0: a scalar int attribute (ints[a][0]) */
     oct_act act;     /* fused activation (Conv / Gemm / MatMul); input 3 of a Conv is the fused residual sum */
     int opset;       /* 0: 13 */
+    int f16w;        /* input 1 (the weights) is an fp16 constant, as FP16 mode makes it */
 } spec;
 
-static int add_tensor_value(oct_graph *g, const char *name, int rank, const int64_t *dims, int constant)
+static int add_tensor_value(oct_graph *g, const char *name, int rank, const int64_t *dims, int constant, int f16)
 {
     int v = oct_graph_add_value(g, name);
-    g->val[v].dtype = OCT_DT_F32;
+    oct_dtype dt = f16 ? OCT_DT_F16 : OCT_DT_F32;
+    g->val[v].dtype = dt;
     g->val[v].rank = rank;
     memcpy(g->val[v].dims, dims, sizeof(int64_t) * (size_t)rank);
     if (constant) {
-        oct_tensor *t = oct_tensor_new(OCT_DT_F32, rank, dims);
-        for (int64_t i = 0; i < oct_tensor_numel(t); i++) ((float *)t->data)[i] = frnd();
+        oct_tensor *t = oct_tensor_new(dt, rank, dims);
+        for (int64_t i = 0; i < oct_tensor_numel(t); i++) oct_dtype_set(dt, t->data, (size_t)i, frnd());
         g->val[v].constant = t;
     }
     return v;
@@ -58,7 +61,7 @@ static oct_graph *build(const spec *c, int *n_graph_in)
     for (int i = 0; i < c->n_in; i++) {
         char nm[16];
         snprintf(nm, sizeof nm, "in%d", i);
-        in[i] = c->ranks[i] ? add_tensor_value(g, nm, c->ranks[i], c->dims[i], c->constant[i]) : -1;
+        in[i] = c->ranks[i] ? add_tensor_value(g, nm, c->ranks[i], c->dims[i], c->constant[i], i == 1 && c->f16w) : -1;
         if (in[i] >= 0 && !c->constant[i]) g->in[(*n_graph_in)++] = in[i];
     }
     g->n_in = *n_graph_in;
@@ -189,6 +192,12 @@ int main(void)
     check("Conv + residual sum",
           (spec){.op = "Conv", .n_in = 4, .ranks = {4, 4, 1, 4}, .dims = {{2, 4, 8, 8}, {4, 4, 3, 3}, {4}, {2, 4, 8, 8}},
                  .constant = {0, 1, 1, 0}, .ints = {{1, 1, 1, 1}}, .int_names = {"pads"}, .n_ints = {4}, .act = relu});
+    /* FP16 weights (FP16 mode): fp16 storage, fp32 arithmetic on both sides */
+    check("Conv fp16 weights", (spec){.op = "Conv", .n_in = 3, .ranks = {4, 4, 1},
+                                      .dims = {{2, 3, 9, 11}, {8, 3, 3, 3}, {8}}, .constant = {0, 1, 1},
+                                      .ints = {{1, 1, 1, 1}}, .int_names = {"pads"}, .n_ints = {4}, .act = relu, .f16w = 1});
+    check("Gemm fp16 weights", (spec){.op = "Gemm", .n_in = 3, .ranks = {2, 2, 1}, .dims = {{17, 40}, {40, 24}, {24}},
+                                      .constant = {0, 1, 1}, .f16w = 1});
     /* pooling */
     check("MaxPool 2x2", (spec){.op = "MaxPool", IN1(4, {2, 3, 9, 10}), .ints = {{2, 2}, {2, 2}},
                                 .int_names = {"kernel_shape", "strides"}, .n_ints = {2, 2}});

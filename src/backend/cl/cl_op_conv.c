@@ -1,7 +1,7 @@
-/* octet — 2-D FP32 Conv on the OpenCL device (kernels_cl/conv_f32.cl): NCHW,
+/* octet — 2-D float Conv on the OpenCL device (kernels_cl/conv_f32.cl): NCHW,
  * groups (depthwise included), strides, dilations, pads, the fused bias,
  * activation and residual sum (y = act(conv(x) + b + sum)) as the CPU Conv.
- * The weights and bias are uploaded once. */
+ * Weights f32, or fp16 in FP16 mode (oct_conv2d_f16w); uploaded once. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +24,7 @@ static int supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
 {
     (void)cl;
     const oct_tensor *w = cval(g, n, 1), *b = cval(g, n, 2);
-    if (!w || w->dtype != OCT_DT_F32 || w->rank != 4 || n->in[0] < 0) return 0;
+    if (!w || (w->dtype != OCT_DT_F32 && w->dtype != OCT_DT_F16) || w->rank != 4 || n->in[0] < 0) return 0;
     if (g->val[n->in[0]].dtype != OCT_DT_F32 && g->val[n->in[0]].dtype != OCT_DT_UNDEFINED) return 0;
     if (n->n_in > 2 && n->in[2] >= 0 && (!b || b->dtype != OCT_DT_F32 || oct_tensor_numel(b) != w->dims[0])) return 0;
     return n->n_out == 1;
@@ -48,7 +48,8 @@ static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, voi
     oct_status st = OCT_OK;
     d->w = oct_cl_upload(cl, w->data, oct_tensor_nbytes(w), &st);
     if (st == OCT_OK && b) d->bias = oct_cl_upload(cl, b->data, oct_tensor_nbytes(b), &st);
-    if (st == OCT_OK && !(d->k = oct_cl_kernel(cl, "oct_conv2d_f32"))) st = OCT_E_DEVICE;
+    const char *kn = w->dtype == OCT_DT_F16 ? "oct_conv2d_f16w" : "oct_conv2d_f32";
+    if (st == OCT_OK && !(d->k = oct_cl_kernel(cl, kn))) st = OCT_E_DEVICE;
     if (st != OCT_OK) {
         release(d);
         return st;
@@ -92,7 +93,7 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
     size_t gws[3] = {(size_t)(g.out[2] + 7) / 8, (size_t)g.out[1], (size_t)(g.N * ((g.M + tm - 1) / tm))};
     if (oct_cl_fault("enqueue")) return oct_err(OCT_E_DEVICE, "OpenCL: enqueue failed (injected by OCTET_CL_FAIL)");
     e = clEnqueueNDRangeKernel(cl->queue, d->k, 3, NULL, gws, NULL, 0, NULL, NULL);
-    return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing oct_conv2d_f32");
+    return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing the conv kernel");
 }
 
 static unsigned consumed(const oct_node *n)
