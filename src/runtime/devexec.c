@@ -98,6 +98,14 @@ oct_status oct_devexec_open(const oct_graph *g, const oct_device_spec *spec, oct
     return OCT_OK;
 }
 
+void oct_devexec_describe(const oct_devexec *d, char *buf, size_t n)
+{
+    char caps[900];
+    oct_cl_caps_describe(&d->cl->caps, caps, sizeof caps);
+    snprintf(buf, n, "%s; kernels %s in %.0f ms; %d of %d nodes on the device", caps,
+             d->cl->from_cache ? "loaded from the cache" : "built", d->cl->build_ms, d->n_dev, d->n_node);
+}
+
 int oct_devexec_on_device(const oct_devexec *d, int k) { return d && k >= 0 && k < d->n_node && d->ops[k] != NULL; }
 const char *oct_devexec_name(const oct_devexec *d) { return d ? d->name : "cpu"; }
 

@@ -31,6 +31,8 @@ oct_status oct_devexec_run(oct_devexec *d, const oct_graph *g, oct_plan *p, cons
 int oct_devexec_on_device(const oct_devexec *d, int k);
 /* "opencl:P:D <name>" */
 const char *oct_devexec_name(const oct_devexec *d);
+/* One line: the device, its capabilities, the program's load time, the node split. */
+void oct_devexec_describe(const oct_devexec *d, char *buf, size_t n);
 /* Nodes on the device / in all. */
 void oct_devexec_counts(const oct_devexec *d, int *on_device, int *total);
 /* Activations the last run copied between device and CPU in the middle of the

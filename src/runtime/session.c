@@ -136,6 +136,11 @@ static oct_status open_device(oct_session *s, const char *want)
     oct_device_spec spec;
     OCT_TRY(oct_device_parse(want, &spec));
     oct_status st = oct_devexec_open(s->g, &spec, &s->dev);
+    if (st == OCT_OK && s->dev && !getenv("OCTET_QUIET")) {
+        char line[1400];
+        oct_devexec_describe(s->dev, line, sizeof line);
+        fprintf(stderr, "octet: %s\n", line);
+    }
     if (st != OCT_OK) {
         fprintf(stderr, "octet: device '%s' not used, running on the CPU: %s\n", want ? want : "auto", oct_errmsg());
         s->fallbacks++;
