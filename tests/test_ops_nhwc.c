@@ -10,7 +10,8 @@
  * 32 and 64 channels (window rows over 64 bytes), ReLU and Clip clamps.
  * The NHWC result is also computed on every integer GEMM path the CPU has
  * (AMX runs the convolution as an implicit GEMM without im2col, the others
- * through im2col): all bit-identical. */
+ * through im2col) and on the OpenCL device (PoCL in CI; kernels_cl/qconv_i8.cl):
+ * all bit-identical. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,21 +116,35 @@ static oct_graph *build(const conv_spec *c, int H)
     return g;
 }
 
-static oct_tensor *run(oct_graph *g, const oct_tensor *x, int nhwc, int *n_nhwc)
+static int device_nodes; /* nodes the last run_on session placed on the device */
+
+static oct_tensor *run_on(oct_graph *g, const oct_tensor *x, int nhwc, int *n_nhwc, const char *device)
 {
     setenv("OCTET_NHWC", nhwc ? "1" : "0", 1);
     oct_session *s = NULL;
+    oct_session_opts o;
+    oct_session_opts_default(&o);
+    o.device = device;
     oct_status st = oct_graph_resolve_ops(g);
-    if (st == OCT_OK) st = oct_session_from_graph(g, NULL, &s);
+    if (st == OCT_OK) st = oct_session_from_graph(g, &o, &s);
     CHECK_MSG(st == OCT_OK, "%s", oct_errmsg());
     if (!s) return NULL;
     const oct_graph *sg = oct_session_graph(s);
     *n_nhwc = 0;
-    for (int i = 0; i < sg->n_node; i++) *n_nhwc += !strcmp(sg->node[i].domain, "com.octet");
+    device_nodes = 0;
+    for (int i = 0; i < sg->n_node; i++) {
+        *n_nhwc += !strcmp(sg->node[i].domain, "com.octet");
+        device_nodes += oct_session_node_on_device(s, i);
+    }
     oct_tensor *out[1] = {0};
     CHECK_MSG(oct_session_run(s, &x, out) == OCT_OK, "%s", oct_errmsg());
     oct_session_free(s);
     return out[0];
+}
+
+static oct_tensor *run(oct_graph *g, const oct_tensor *x, int nhwc, int *n_nhwc)
+{
+    return run_on(g, x, nhwc, n_nhwc, "cpu");
 }
 
 int main(void)
@@ -184,6 +199,17 @@ int main(void)
                           !memcmp(yp->data, yb->data, (size_t)oct_tensor_numel(yb)),
                       "case %zu: path %s differs from the default path's result", t, oct_qgemm_path_name(paths[pi]));
             oct_tensor_free(yp);
+        }
+        if (yb) { /* the OpenCL twin of QLinearConvNhwc */
+            rng = seed;
+            int n3 = 0;
+            oct_tensor *yd = run_on(build(c, H), x, 1, &n3, "opencl");
+            const char *skip = getenv("OCTET_CL_TESTS");
+            if (!(skip && !strcmp(skip, "skip"))) CHECK_MSG(device_nodes > 0, "case %zu: nothing ran on the OpenCL device", t);
+            CHECK_MSG(yd && oct_tensor_numel(yd) == oct_tensor_numel(yb) &&
+                          !memcmp(yd->data, yb->data, (size_t)oct_tensor_numel(yb)),
+                      "case %zu: the OpenCL device differs from the CPU", t);
+            oct_tensor_free(yd);
         }
         oct_tensor_free(x);
         oct_tensor_free(ya);

@@ -20,6 +20,7 @@
 #include "core/cpu.h"
 #include "core/tscratch.h"
 #include "ops/conv_attrs.h"
+#include "ops/qconv_params.h"
 #include "ops/qconv_nhwc_kern.h"
 #include "ops/quant_util.h"
 
@@ -84,27 +85,31 @@ static const oct_tensor *cval(const oct_graph *g, const oct_node *n, int i)
 
 static oct_status nhwc_prepare(oct_node *n, const oct_graph *g)
 {
-    const oct_tensor *xs = cval(g, n, 1), *xz = cval(g, n, 2), *w = cval(g, n, 3), *ws = cval(g, n, 4);
-    const oct_tensor *wz = cval(g, n, 5), *ys = cval(g, n, 6), *yz = cval(g, n, 7);
-    if (!xs || !xz || !w || !ws || !ys || !yz || w->dtype != OCT_DT_I8 || w->rank != 4)
-        return oct_err(OCT_E_INVALID, "%s: constant int8 weights and constant scales / zero points required",
-                       n->op_type);
+    oct_qconv_params qp;
+    OCT_TRY(oct_qconv_params_make(n, g, &qp));
+    const oct_tensor *w = cval(g, n, 3);
+    if (w->rank != 4) {
+        oct_qconv_params_free(&qp);
+        return oct_err(OCT_E_INVALID, "%s: 2-D convolution weights expected", n->op_type);
+    }
     int64_t M = w->dims[0], C = w->dims[1], KH = w->dims[2], KW = w->dims[3], K = C * KH * KW;
-    int64_t nws = oct_tensor_numel(ws);
-    if (nws != 1 && nws != M) return oct_err(OCT_E_SHAPE, "%s: w_scale must have 1 or %lld values", n->op_type, (long long)M);
-    if (wz)
-        for (int64_t i = 0; i < oct_tensor_numel(wz); i++)
-            if (oct_dtype_get(wz->dtype, wz->data, (size_t)i) != 0)
-                return oct_err(OCT_E_INVALID, "%s: weight zero points must be 0", n->op_type);
     nhwc_state *s = calloc(1, sizeof *s);
     int8_t *b = malloc((size_t)(K * M));
-    if (!s || !b || !(s->m0 = malloc((size_t)M * sizeof *s->m0)) || !(s->shift = malloc((size_t)M * sizeof *s->shift))) {
+    if (!s || !b) {
         free(b);
-        n->state = s;
-        nhwc_release(n);
+        free(s);
+        oct_qconv_params_free(&qp);
         return oct_err(OCT_E_NOMEM, "%s: out of memory", n->op_type);
     }
     n->state = s;
+    s->m0 = qp.m0; /* the state owns the arrays now */
+    s->shift = qp.shift;
+    s->zx = qp.zx;
+    s->zo = qp.zo;
+    s->q_lo = qp.q_lo;
+    s->q_hi = qp.q_hi;
+    s->xdt = qp.xdt;
+    s->ydt = qp.ydt;
     const int8_t *wd = w->data;
     for (int64_t m = 0; m < M; m++)
         for (int64_t c = 0; c < C; c++)
@@ -113,42 +118,15 @@ static oct_status nhwc_prepare(oct_node *n, const oct_graph *g)
                     b[((ky * KW + kx) * C + c) * M + m] = wd[((m * C + c) * KH + ky) * KW + kx];
     const int64_t *dil = NULL;
     int nd = oct_attr_ints(n, "dilations", &dil);
-    if (xz->dtype == OCT_DT_U8 && (nd < 2 || dil[1] == 1)) s->amx = oct_qconv_amx_new(M, C, KH, KW, wd);
+    if (s->xdt == OCT_DT_U8 && (nd < 2 || dil[1] == 1)) s->amx = oct_qconv_amx_new(M, C, KH, KW, wd);
     if (!s->amx) s->pb = oct_qgemm_pack_b(OCT_QGEMM_AUTO, 0, K, M, b, M);
     free(b);
     if (!s->amx && !s->pb) {
         nhwc_release(n);
         return OCT_E_NOMEM;
     }
-    float x_scale, y_scale;
-    oct_quant_read_scale(xs, 1, &x_scale);
-    oct_quant_read_scale(ys, 1, &y_scale);
-    oct_quant_read_zp(xz, 1, &s->zx);
-    oct_quant_read_zp(yz, 1, &s->zo);
-    for (int64_t m = 0; m < M; m++) {
-        float wsc = ((const float *)ws->data)[nws == 1 ? 0 : m];
-        int sh = 0;
-        double real = (double)oct_quant_mult(x_scale, wsc, y_scale);
-        if (!(real > 0) || real >= 2147483648.0) {
-            nhwc_release(n);
-            return oct_err(OCT_E_INVALID, "%s: bad requantization scale %g for channel %lld", n->op_type, real,
-                           (long long)m);
-        }
-        OCT_TRY(oct_quant_multiplier(real, &s->m0[m], &sh));
-        s->shift[m] = sh;
-    }
     s->K = K;
     s->M = M;
-    s->xdt = xz->dtype;
-    s->ydt = yz->dtype;
-    int32_t clamp[2];
-    if (oct_quant_act_clamp(n, y_scale, s->zo, s->ydt, clamp)) {
-        s->q_lo = clamp[0];
-        s->q_hi = clamp[1];
-    } else {
-        s->q_lo = oct_quant_lo(s->ydt);
-        s->q_hi = oct_quant_hi(s->ydt);
-    }
     return OCT_OK;
 }
 
