@@ -1,23 +1,27 @@
-/* octet — data movement: Transpose (any permutation, rank <= 8, any 4-byte
- * element type) and batched MatMul of two activations (attention scores and
+/* octet — data movement: Transpose (any permutation, rank <= 8, 4-byte or
+ * 1-byte elements) and batched MatMul of two activations (attention scores and
  * context: A [..., M, K] x B [..., K, N], batch dims broadcast). */
 #include "octet_cl.h"
 
 /* y[i] = x[sum_k coord_k(i) * xs[k]]: coordinates of i over the output dims,
- * xs = the input strides permuted to the output's axis order (front-padded). */
-__kernel void oct_transpose_32(__global const uint *x, __global uint *y, const int n, const int8 dims, const int8 xs)
-{
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    const int d[8] = {dims.s0, dims.s1, dims.s2, dims.s3, dims.s4, dims.s5, dims.s6, dims.s7};
-    const int s[8] = {xs.s0, xs.s1, xs.s2, xs.s3, xs.s4, xs.s5, xs.s6, xs.s7};
-    int rem = i, at = 0;
-    for (int k = 7; k >= 0; k--) {
-        at += (rem % d[k]) * s[k];
-        rem /= d[k];
+ * xs = the input strides permuted to the output's axis order (front-padded).
+ * Two instances: 4-byte and 1-byte elements. */
+#define OCT_TRANSPOSE(NAME, T)                                                                          \
+    __kernel void NAME(__global const T *x, __global T *y, const int n, const int8 dims, const int8 xs) \
+    {                                                                                                   \
+        const int i = get_global_id(0);                                                                 \
+        if (i >= n) return;                                                                             \
+        const int d[8] = {dims.s0, dims.s1, dims.s2, dims.s3, dims.s4, dims.s5, dims.s6, dims.s7};      \
+        const int s[8] = {xs.s0, xs.s1, xs.s2, xs.s3, xs.s4, xs.s5, xs.s6, xs.s7};                      \
+        int rem = i, at = 0;                                                                            \
+        for (int k = 7; k >= 0; k--) {                                                                  \
+            at += (rem % d[k]) * s[k];                                                                  \
+            rem /= d[k];                                                                                \
+        }                                                                                               \
+        y[i] = x[at];                                                                                   \
     }
-    y[i] = x[at];
-}
+OCT_TRANSPOSE(oct_transpose_32, uint)
+OCT_TRANSPOSE(oct_transpose_8, uchar)
 
 /* One work-item per (batch, row, 8 columns). a_bs / b_bs: element stride
  * between consecutive batches of A / B (0 when broadcast). */

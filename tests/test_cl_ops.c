@@ -33,6 +33,7 @@ typedef struct spec {
     oct_act act;     /* fused activation (Conv / Gemm / MatMul); input 3 of a Conv is the fused residual sum */
     int opset;       /* 0: 13 */
     int f16w;        /* input 1 (the weights) is an fp16 constant, as FP16 mode makes it */
+    int qlin;        /* QuantizeLinear: inputs 1, 2 are scale 0.037 and zero point (1: uint8 131, 2: int8 -5) */
 } spec;
 
 static int add_tensor_value(oct_graph *g, const char *name, int rank, const int64_t *dims, int constant, int f16)
@@ -65,6 +66,16 @@ static oct_graph *build(const spec *c, int *n_graph_in)
         if (in[i] >= 0 && !c->constant[i]) g->in[(*n_graph_in)++] = in[i];
     }
     g->n_in = *n_graph_in;
+    if (c->qlin) {
+        oct_dtype zdt = c->qlin == 1 ? OCT_DT_U8 : OCT_DT_I8;
+        oct_tensor *sc = oct_tensor_new(OCT_DT_F32, 0, NULL), *zp = oct_tensor_new(zdt, 0, NULL);
+        ((float *)sc->data)[0] = 0.037f;
+        oct_dtype_set(zdt, zp->data, 0, c->qlin == 1 ? 131 : -5);
+        in[1] = oct_graph_add_value(g, "scale");
+        g->val[in[1]].constant = sc, g->val[in[1]].dtype = OCT_DT_F32, g->val[in[1]].rank = 0;
+        in[2] = oct_graph_add_value(g, "zp");
+        g->val[in[2]].constant = zp, g->val[in[2]].dtype = zdt, g->val[in[2]].rank = 0;
+    }
     int k = oct_graph_add_node(g, c->op, "", "node", c->n_in, in, 1, &y);
     for (int a = 0; a < 3; a++)
         if (c->int_names[a] && c->n_ints[a]) oct_node_set_ints(&g->node[k], c->int_names[a], c->ints[a], c->n_ints[a]);
@@ -127,7 +138,12 @@ static void check(const char *label, spec c)
     CHECK_MSG(oct_session_run(cpu, (const oct_tensor *const *)x, ya) == OCT_OK, "%s cpu: %s", label, oct_errmsg());
     CHECK_MSG(oct_session_run(dev, (const oct_tensor *const *)x, yb) == OCT_OK, "%s device: %s", label, oct_errmsg());
     CHECK_MSG(oct_session_device_fallbacks(dev) == 0, "%s: fell back to the CPU", label);
-    if (ya[0] && yb[0]) {
+    if (ya[0] && yb[0] && ya[0]->dtype != OCT_DT_F32) { /* integer outputs: bit for bit */
+        CHECK_MSG(oct_tensor_nbytes(ya[0]) == oct_tensor_nbytes(yb[0]) &&
+                      !memcmp(ya[0]->data, yb[0]->data, oct_tensor_nbytes(ya[0])),
+                  "%s: integer outputs differ", label);
+        cases++;
+    } else if (ya[0] && yb[0]) {
         CHECK(ya[0]->rank == yb[0]->rank && !memcmp(ya[0]->dims, yb[0]->dims, sizeof ya[0]->dims));
         int64_t n = oct_tensor_numel(ya[0]), bad = 0;
         double worst = 0;
@@ -219,6 +235,9 @@ int main(void)
                                            .dims = {{2, 4, 7, 16}, {2, 4, 16, 9}}});
     check("MatMul broadcast batch", (spec){.op = "MatMul", .n_in = 2, .ranks = {3, 2}, .dims = {{3, 5, 8}, {8, 11}},
                                            .constant = {0, 0}});
+    /* static int8 entry: QuantizeLinear to uint8 and int8 (bit for bit; values beyond the range saturate) */
+    check("QuantizeLinear u8", (spec){.op = "QuantizeLinear", .n_in = 3, .ranks = {3}, .dims = {{4, 9, 33}}, .qlin = 1});
+    check("QuantizeLinear s8", (spec){.op = "QuantizeLinear", .n_in = 3, .ranks = {2}, .dims = {{17, 40}}, .qlin = 2});
     check("ReduceMean axis 1", (spec){.op = "ReduceMean", IN1(3, {4, 28, 64}), .ints = {{1}}, .int_names = {"axes"},
                                       .n_ints = {1}});
 #undef IN1

@@ -1,4 +1,4 @@
-/* octet — Transpose (any 4-byte element type, rank <= 8) and MatMul of two
+/* octet — Transpose (4-byte or 1-byte elements, rank <= 8) and MatMul of two
  * activations (batched, A [..., M, K] x B [..., K, N] with either side's batch
  * broadcast) on the OpenCL device (kernels_cl/layout_f32.cl). */
 #include <stdlib.h>
@@ -8,14 +8,15 @@
 #include "core/dtype.h"
 
 typedef struct layout_dev {
-    cl_kernel k;
+    cl_kernel k, k8; /* k8: the 1-byte Transpose */
 } layout_dev;
 
 static int tr_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
 {
     (void)cl;
     oct_dtype dt = n->in[0] >= 0 ? g->val[n->in[0]].dtype : OCT_DT_UNDEFINED;
-    return n->n_in == 1 && n->n_out == 1 && (dt == OCT_DT_UNDEFINED || oct_dtype_size(dt) == 4);
+    return n->n_in == 1 && n->n_out == 1 &&
+           (dt == OCT_DT_UNDEFINED || oct_dtype_size(dt) == 4 || oct_dtype_size(dt) == 1);
 }
 
 static int bmm_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
@@ -33,6 +34,7 @@ static void release(void *state)
     layout_dev *d = state;
     if (!d) return;
     if (d->k) clReleaseKernel(d->k);
+    if (d->k8) clReleaseKernel(d->k8);
     free(d);
 }
 
@@ -41,7 +43,9 @@ static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, voi
     (void)g;
     layout_dev *d = calloc(1, sizeof *d);
     if (!d) return oct_err(OCT_E_NOMEM, "out of memory");
-    if (!(d->k = oct_cl_kernel(cl, strcmp(n->op_type, "Transpose") ? "oct_bmm_f32" : "oct_transpose_32"))) {
+    int tr = !strcmp(n->op_type, "Transpose");
+    if (!(d->k = oct_cl_kernel(cl, tr ? "oct_transpose_32" : "oct_bmm_f32")) ||
+        (tr && !(d->k8 = oct_cl_kernel(cl, "oct_transpose_8")))) {
         release(d);
         return OCT_E_DEVICE;
     }
@@ -55,8 +59,10 @@ static oct_status tr_run(oct_cl *cl, const oct_node *n, void *state, const oct_t
     layout_dev *d = state;
     const oct_tensor *x = in[0], *y = out[0];
     int64_t total = oct_tensor_numel(y);
-    if (x->rank > 8 || total > (1 << 30) || oct_dtype_size(x->dtype) != 4)
+    size_t es = oct_dtype_size(x->dtype);
+    if (x->rank > 8 || total > (1 << 30) || (es != 4 && es != 1))
         return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    cl_kernel k = es == 4 ? d->k : d->k8;
     if (total == 0) return OCT_OK;
     int perm[8];
     const int64_t *pa = NULL;
@@ -71,13 +77,13 @@ static oct_status tr_run(oct_cl *cl, const oct_node *n, void *state, const oct_t
         strides[k] = oi >= 0 ? (cl_int)xs[perm[oi]] : 0;
     }
     cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k, 3, sizeof dims, dims);
-    e |= clSetKernelArg(d->k, 4, sizeof strides, strides);
+    e |= clSetKernelArg(k, 0, sizeof(cl_mem), &in_mem[0]);
+    e |= clSetKernelArg(k, 1, sizeof(cl_mem), &out_mem[0]);
+    e |= clSetKernelArg(k, 2, sizeof(cl_int), &nn);
+    e |= clSetKernelArg(k, 3, sizeof dims, dims);
+    e |= clSetKernelArg(k, 4, sizeof strides, strides);
     if (e != CL_SUCCESS) return oct_cl_fail(e, "setting transpose arguments");
-    return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_transpose_32");
+    return oct_cl_launch_1d(cl, k, (size_t)total, "enqueueing the transpose kernel");
 }
 
 static oct_status bmm_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,

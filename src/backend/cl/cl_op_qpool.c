@@ -1,0 +1,132 @@
+/* octet — integer data movement of static INT8 chains on the OpenCL device
+ * (kernels_cl/qpool_i8.cl): com.octet MaxPoolNhwc (uint8 / int8) and
+ * QuantizeLinear with one constant scale and zero point; the same results as
+ * the CPU ops. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cl/cl_ops.h"
+#include "ops/pool_common.h"
+#include "ops/quant_util.h"
+
+typedef struct qpool_dev {
+    cl_kernel k;
+    float scale;  /* QuantizeLinear */
+    int32_t zp;
+    oct_dtype qdt;
+} qpool_dev;
+
+static const oct_tensor *cval(const oct_graph *g, const oct_node *n, int i)
+{
+    return i < n->n_in && n->in[i] >= 0 ? g->val[n->in[i]].constant : NULL;
+}
+
+static int mp_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
+{
+    (void)g, (void)cl;
+    return n->n_in == 1 && (n->n_out == 1 || n->out[1] < 0);
+}
+
+static int q_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
+{
+    (void)cl;
+    const oct_tensor *s = cval(g, n, 1), *z = cval(g, n, 2);
+    if (!s || s->dtype != OCT_DT_F32 || oct_tensor_numel(s) != 1 || !(((const float *)s->data)[0] > 0)) return 0;
+    if (n->n_in > 2 && n->in[2] >= 0 && (!z || oct_tensor_numel(z) != 1 || (z->dtype != OCT_DT_U8 && z->dtype != OCT_DT_I8)))
+        return 0;
+    return n->n_out == 1 && n->in[0] >= 0 &&
+           (g->val[n->in[0]].dtype == OCT_DT_F32 || g->val[n->in[0]].dtype == OCT_DT_UNDEFINED);
+}
+
+static void release(void *state)
+{
+    qpool_dev *d = state;
+    if (!d) return;
+    if (d->k) clReleaseKernel(d->k);
+    free(d);
+}
+
+static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, void **state)
+{
+    qpool_dev *d = calloc(1, sizeof *d);
+    if (!d) return oct_err(OCT_E_NOMEM, "out of memory");
+    int quant = !strcmp(n->op_type, "QuantizeLinear");
+    if (quant) {
+        const oct_tensor *s = cval(g, n, 1), *z = cval(g, n, 2);
+        d->scale = ((const float *)s->data)[0];
+        d->qdt = z ? z->dtype : OCT_DT_U8;
+        d->zp = 0;
+        if (z) oct_quant_read_zp(z, 1, &d->zp);
+    }
+    if (!(d->k = oct_cl_kernel(cl, quant ? "oct_quantize_static" : "oct_maxpool_nhwc_8"))) {
+        release(d);
+        return OCT_E_DEVICE;
+    }
+    *state = d;
+    return OCT_OK;
+}
+
+static oct_status mp_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,
+                         const cl_mem *in_mem, oct_tensor *const *out, const cl_mem *out_mem)
+{
+    qpool_dev *d = state;
+    const oct_tensor *x = in[0];
+    if (x->rank != 4 || (x->dtype != OCT_DT_U8 && x->dtype != OCT_DT_I8) || oct_tensor_numel(out[0]) > (1 << 30))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    oct_tensor v = *x; /* NCHW view for the shared geometry */
+    v.dims[1] = x->dims[3];
+    v.dims[2] = x->dims[1];
+    v.dims[3] = x->dims[2];
+    const oct_pooling_opts po = {1, 1};
+    oct_pooling_geom g;
+    OCT_TRY(oct_pooling_geom_init(n, &v, &po, &g));
+    if (g.nsp != 2) return oct_err(OCT_E_UNSUPPORTED, "%s: 2-D only", n->op_type);
+    cl_int total = (cl_int)oct_tensor_numel(out[0]);
+    if (total == 0) return OCT_OK;
+    cl_int a[] = {(cl_int)g.in[1], (cl_int)g.in[2], (cl_int)g.c,    (cl_int)g.out[1], (cl_int)g.out[2],
+                  (cl_int)g.k[1],  (cl_int)g.k[2],  (cl_int)g.s[1], (cl_int)g.s[2],   (cl_int)g.d[1],
+                  (cl_int)g.d[2],  (cl_int)g.pb[1], (cl_int)g.pb[2], x->dtype == OCT_DT_I8, total};
+    cl_int e = CL_SUCCESS;
+    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
+    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
+    for (size_t q = 0; q < sizeof a / sizeof *a; q++) e |= clSetKernelArg(d->k, (cl_uint)(2 + q), sizeof(cl_int), &a[q]);
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting int8 max pooling arguments");
+    return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_maxpool_nhwc_8");
+}
+
+static oct_status q_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in, const cl_mem *in_mem,
+                        oct_tensor *const *out, const cl_mem *out_mem)
+{
+    qpool_dev *d = state;
+    int64_t total = oct_tensor_numel(in[0]);
+    if (in[0]->dtype != OCT_DT_F32 || out[0]->dtype != d->qdt || total > (1 << 30))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    if (total == 0) return OCT_OK;
+    cl_int nn = (cl_int)total, zp = d->zp;
+    float lo = (float)(oct_quant_lo(d->qdt) - d->zp), hi = (float)(oct_quant_hi(d->qdt) - d->zp);
+    cl_int e = CL_SUCCESS;
+    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
+    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
+    e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &nn);
+    e |= clSetKernelArg(d->k, 3, sizeof(float), &d->scale);
+    e |= clSetKernelArg(d->k, 4, sizeof(float), &lo);
+    e |= clSetKernelArg(d->k, 5, sizeof(float), &hi);
+    e |= clSetKernelArg(d->k, 6, sizeof(cl_int), &zp);
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting quantize arguments");
+    return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_quantize_static");
+}
+
+static unsigned none(const oct_node *n)
+{
+    (void)n;
+    return 0;
+}
+
+static unsigned q_consumed(const oct_node *n)
+{
+    (void)n;
+    return 0x6u; /* scale, zero point */
+}
+
+const oct_cl_op oct_cl_op_maxpool_nhwc = {"MaxPoolNhwc", "com.octet", mp_supports, prepare, mp_run, release, none};
+const oct_cl_op oct_cl_op_quantize = {"QuantizeLinear", "", q_supports, prepare, q_run, release, q_consumed};
