@@ -101,7 +101,7 @@ int main(int argc, char **argv)
         cl_mem M0 = clCreateBuffer(cl->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(int32_t) * n, m0, &e);
         cl_mem SH = clCreateBuffer(cl->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(int32_t) * n, sh, &e);
         cl_mem C8 = clCreateBuffer(cl->ctx, CL_MEM_READ_WRITE, (size_t)n * n, NULL, &e);
-        oct_cl_qgemm_args qa = {n, A8, n, 0, &w, CT, OCT_QGEMM_OUT_U8, C8, n, M0, SH, 0, 0, 255, NULL, NULL, 0, 0.f, 0.f};
+        oct_cl_qgemm_args qa = {n, A8, n, 0, &w, CT, OCT_QGEMM_OUT_U8, C8, n, M0, SH, 0, 0, 255, NULL, NULL, 0, 0.f, 0.f, 0};
         double *t_oct = malloc((size_t)reps * sizeof(double)), *t_blast = malloc((size_t)reps * sizeof(double));
         double *t_h = malloc((size_t)reps * sizeof(double)), *t_i8 = malloc((size_t)reps * sizeof(double));
         int failed = 0;

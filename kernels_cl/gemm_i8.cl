@@ -3,6 +3,8 @@
  *   acc[m][n] = sum_k A[m][k] * B[k][n] + colterm[n]    (colterm = bias - za * colsum_B, host-made)
  *   out 0: int32 acc | 1: float acc * scale[n] (+ fbias[n]), clamped to [f_lo, f_hi] if fclamp | 2/3: uint8/int8
  *          clamp(requant(acc, m0[n], shift[n]), lo, hi) + zo   (lo, hi already minus zo)
+ *          | 4/5: uint8/int8 through float, as ONNX's QGemm / QLinear ops:
+ *          rne(clamp((float)acc * scale[n], lo, hi)) + zo
  * A: M x K bytes, row stride lda (uint8; a_flip = 0x80808080 runs int8 data as
  * uint8 + 128, the host folds the 128 into colterm). B: packed by the host as
  * panels of 16 columns, [N/16][ceil(K/4)][16] words of 4 consecutive k
@@ -63,6 +65,13 @@ __kernel void oct_gemm_i8(const int M, const int N, const int K, __global const 
                     y = y < f_hi ? y : f_hi;
                 }
                 ((__global float *)C)[row + n] = y;
+            } else if (out_kind >= 4) {
+                float f = (float)x * scale[n];
+                f = f > (float)qlo ? f : (float)qlo;
+                f = f < (float)qhi ? f : (float)qhi;
+                const int q = (int)rint(f) + zo;
+                if (out_kind == 4) ((__global uchar *)C)[row + n] = (uchar)q;
+                else ((__global char *)C)[row + n] = (char)q;
             } else {
                 int q = oct_requant(x, m0[n], shift[n]);
                 q = min(max(q, qlo), qhi) + zo;

@@ -122,7 +122,7 @@ static void test_i8(oct_cl *cl, cl_kernel k)
                 cl_mem SC = upload(cl, scale, sizeof(float) * N), FB = upload(cl, fb, sizeof(float) * N);
                 cl_mem C = upload(cl, NULL, (size_t)M * ldc * es);
                 oct_cl_qgemm_args ca = {M, A, lda, sg, &w, CT, (oct_qgemm_out)out, C, ldc, M0, SH, q.zo, q.q_lo,
-                                        q.q_hi, SC, FB, q.clamp, q.f_lo, q.f_hi};
+                                        q.q_hi, SC, FB, q.clamp, q.f_lo, q.f_hi, 0};
                 CHECK_MSG(oct_cl_qgemm(cl, k, &ca) == OCT_OK, "%s", oct_errmsg());
                 CHECK(clEnqueueReadBuffer(cl->queue, C, CL_TRUE, 0, (size_t)M * ldc * es, c_cl, 0, NULL, NULL) ==
                       CL_SUCCESS);

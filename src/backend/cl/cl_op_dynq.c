@@ -140,7 +140,7 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
     oct_cl_qgemm_args a = {(int)M, d->xq, d->K, 0, &d->w, d->colterm, OCT_QGEMM_OUT_F32, out_mem[0], d->N,
                            NULL, NULL, 0, 0, 255, d->scale_n, d->bias, clamp,
                            n->act.kind == OCT_ACT_RELU ? 0.f : n->act.alpha,
-                           n->act.kind == OCT_ACT_RELU ? (float)INFINITY : n->act.beta};
+                           n->act.kind == OCT_ACT_RELU ? (float)INFINITY : n->act.beta, 0};
     OCT_TRY(oct_cl_qgemm(cl, d->k_gemm, &a));
     if (n->act.kind != OCT_ACT_LEAKYRELU) return OCT_OK;
     cl_int total = (cl_int)(M * d->N), kind = OCT_ACT_LEAKYRELU;

@@ -60,13 +60,15 @@ oct_status oct_cl_qgemm(oct_cl *cl, cl_kernel k, const oct_cl_qgemm_args *a)
 {
     const oct_cl_qweights *w = a->w;
     int is_q = a->out == OCT_QGEMM_OUT_U8 || a->out == OCT_QGEMM_OUT_S8;
-    if (a->M < 0 || !w || !w->b || a->lda < w->K || a->ldc < w->N || (is_q && (!a->m0 || !a->shift)) ||
-        (a->out == OCT_QGEMM_OUT_F32 && !a->scale))
+    if (a->M < 0 || !w || !w->b || a->lda < w->K || a->ldc < w->N ||
+        (is_q && !a->float_requant && (!a->m0 || !a->shift)) ||
+        ((a->out == OCT_QGEMM_OUT_F32 || (is_q && a->float_requant)) && !a->scale))
         return oct_err(OCT_E_INVALID, "OpenCL int8 gemm: bad arguments");
     if (a->M == 0) return OCT_OK;
     cl_mem any = a->C; /* for unused buffer arguments */
     cl_uint flip = a->a_signed ? 0x80808080u : 0u;
-    int out = (int)a->out, has_fbias = a->fbias != NULL;
+    int out = is_q && a->float_requant ? (a->out == OCT_QGEMM_OUT_U8 ? 4 : 5) : (int)a->out;
+    int has_fbias = a->fbias != NULL;
     int lo = a->q_lo - a->zo, hi = a->q_hi - a->zo;
     cl_mem m0 = a->m0 ? a->m0 : any, sh = a->shift ? a->shift : any, sc = a->scale ? a->scale : any;
     cl_mem fb = a->fbias ? a->fbias : any;

@@ -34,6 +34,9 @@ typedef struct oct_cl_qgemm_args {
     cl_mem scale, fbias;     /* OUT_F32: N scales (a_scale * w_scale[n]); fbias NULL or N */
     int clamp;
     float f_lo, f_hi;
+    /* OUT_U8 / OUT_S8 through float as ONNX's QGemm: rne(clamp(acc * scale[n], q_lo - zo,
+     * q_hi - zo)) + zo with scale = a_scale * w_scale[n] / y_scale (m0 / shift unused) */
+    int float_requant;
 } oct_cl_qgemm_args;
 
 /* colterm[n] = bias[n] - za_u8 * colsum[n] (uint32 wrap, as the CPU); za_u8 =
