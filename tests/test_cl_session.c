@@ -161,20 +161,20 @@ int main(void)
         oct_session_free(dev);
     }
 
-    /* static INT8 cnn (quantize, NHWC int8 convs, int8 max pooling, QGemm on the device):
-     * the CPU's logits bit for bit with no CPU hop */
-    {
-        oct_session *cpu = open_int8(models[1], "cpu", 0), *dev = open_int8(models[1], "opencl", 0);
+    /* static INT8 cnn and resnet (quantize, NHWC int8 convs, int8 max pooling, QLinearAdd,
+     * QLinearGlobalAveragePool, QGemm on the device): the CPU's logits bit for bit, no CPU hop */
+    for (int m = 1; m <= 2; m++) {
+        oct_session *cpu = open_int8(models[m], "cpu", 0), *dev = open_int8(models[m], "opencl", 0);
         if (cpu && dev) {
             int total, n = on_device(dev, &total);
             double worst;
             int top;
             compare(cpu, dev, x, &worst, &top);
-            printf("fmnist_cnn static int8: %d of %d nodes on the device, %d crossings; worst difference %.2g, "
+            printf("%s static int8: %d of %d nodes on the device, %d crossings; worst difference %.2g, "
                    "top-1 differs on %d\n",
-                   n, total, oct_session_device_hops(dev), worst, top);
+                   names[m], n, total, oct_session_device_hops(dev), worst, top);
             CHECK(oct_session_device_hops(dev) == 0 && oct_session_device_fallbacks(dev) == 0);
-            CHECK_MSG(worst == 0 && top == 0, "static int8 cnn device vs CPU: %g", worst);
+            CHECK_MSG(worst == 0 && top == 0, "static int8 %s device vs CPU: %g", names[m], worst);
         }
         oct_session_free(cpu);
         oct_session_free(dev);
