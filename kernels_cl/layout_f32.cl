@@ -45,3 +45,16 @@ __kernel void oct_bmm_f32(__global const float *A, __global const float *B, __gl
         c[j] = s;
     }
 }
+
+/* Concat: input x viewed as [outer, inner_x] goes to columns [offset, offset +
+ * inner_x) of the output viewed as [outer, inner_y]. 4-byte and 1-byte. */
+#define OCT_CONCAT(NAME, T)                                                                              \
+    __kernel void NAME(__global const T *x, __global T *y, const int outer, const int inner_x,            \
+                       const int inner_y, const int offset)                                              \
+    {                                                                                                    \
+        const int i = get_global_id(0);                                                                  \
+        if (i >= outer * inner_x) return;                                                                \
+        y[(size_t)(i / inner_x) * inner_y + offset + i % inner_x] = x[i];                                \
+    }
+OCT_CONCAT(oct_concat_32, uint)
+OCT_CONCAT(oct_concat_8, uchar)

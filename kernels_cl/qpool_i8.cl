@@ -36,3 +36,13 @@ __kernel void oct_quantize_static(__global const float *x, __global uchar *q, co
     v = v < hi ? v : hi;
     q[i] = (uchar)((int)rint(v) + zp);
 }
+
+/* DequantizeLinear with one scale and zero point: y = (float)(q - zp) * scale */
+__kernel void oct_dequantize_static(__global const uchar *q, __global float *y, const int n, const float scale,
+                                    const int zp, const int is_signed)
+{
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const int v = is_signed ? (int)(char)q[i] : (int)q[i];
+    y[i] = (float)(v - zp) * scale;
+}

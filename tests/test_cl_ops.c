@@ -33,13 +33,14 @@ typedef struct spec {
     oct_act act;     /* fused activation (Conv / Gemm / MatMul); input 3 of a Conv is the fused residual sum */
     int opset;       /* 0: 13 */
     int f16w;        /* input 1 (the weights) is an fp16 constant, as FP16 mode makes it */
-    int qlin;        /* QuantizeLinear: inputs 1, 2 are scale 0.037 and zero point (1: uint8 131, 2: int8 -5) */
+    int qlin;        /* Quantize / DequantizeLinear: inputs 1, 2 are scale 0.037 and zero point (1: uint8 131, 2: int8 -5) */
+    int u8in;        /* input 0 holds bytes (1: uint8, 2: int8) */
 } spec;
 
 static int add_tensor_value(oct_graph *g, const char *name, int rank, const int64_t *dims, int constant, int f16)
 {
     int v = oct_graph_add_value(g, name);
-    oct_dtype dt = f16 ? OCT_DT_F16 : OCT_DT_F32;
+    oct_dtype dt = f16 == 1 ? OCT_DT_F16 : f16 == 2 ? OCT_DT_U8 : f16 == 3 ? OCT_DT_I8 : OCT_DT_F32;
     g->val[v].dtype = dt;
     g->val[v].rank = rank;
     memcpy(g->val[v].dims, dims, sizeof(int64_t) * (size_t)rank);
@@ -62,7 +63,8 @@ static oct_graph *build(const spec *c, int *n_graph_in)
     for (int i = 0; i < c->n_in; i++) {
         char nm[16];
         snprintf(nm, sizeof nm, "in%d", i);
-        in[i] = c->ranks[i] ? add_tensor_value(g, nm, c->ranks[i], c->dims[i], c->constant[i], i == 1 && c->f16w) : -1;
+        int kind = i == 1 && c->f16w ? 1 : i == 0 && c->u8in ? 1 + c->u8in : 0;
+        in[i] = c->ranks[i] ? add_tensor_value(g, nm, c->ranks[i], c->dims[i], c->constant[i], kind) : -1;
         if (in[i] >= 0 && !c->constant[i]) g->in[(*n_graph_in)++] = in[i];
     }
     g->n_in = *n_graph_in;
@@ -129,6 +131,13 @@ static void check(const char *label, spec c)
     oct_tensor *x[4] = {0};
     for (int i = 0, j = 0; i < c.n_in; i++) {
         if (!c.ranks[i] || c.constant[i]) continue;
+        if (i == 0 && c.u8in) {
+            x[j] = oct_tensor_new(c.u8in == 1 ? OCT_DT_U8 : OCT_DT_I8, c.ranks[i], c.dims[i]);
+            uint8_t *b = x[j]->data;
+            for (int64_t q = 0; q < oct_tensor_numel(x[j]); q++) b[q] = (uint8_t)(frnd() * 127.f);
+            j++;
+            continue;
+        }
         x[j] = oct_tensor_new(OCT_DT_F32, c.ranks[i], c.dims[i]);
         float *p = x[j]->data;
         for (int64_t q = 0; q < oct_tensor_numel(x[j]); q++) p[q] = q % 7 == 3 ? 0.f : frnd();
@@ -238,6 +247,14 @@ int main(void)
     /* static int8 entry: QuantizeLinear to uint8 and int8 (bit for bit; values beyond the range saturate) */
     check("QuantizeLinear u8", (spec){.op = "QuantizeLinear", .n_in = 3, .ranks = {3}, .dims = {{4, 9, 33}}, .qlin = 1});
     check("QuantizeLinear s8", (spec){.op = "QuantizeLinear", .n_in = 3, .ranks = {2}, .dims = {{17, 40}}, .qlin = 2});
+    check("DequantizeLinear u8", (spec){.op = "DequantizeLinear", .n_in = 3, .ranks = {3}, .dims = {{4, 9, 33}},
+                                        .qlin = 1, .u8in = 1});
+    check("DequantizeLinear s8", (spec){.op = "DequantizeLinear", .n_in = 3, .ranks = {2}, .dims = {{17, 40}},
+                                        .qlin = 2, .u8in = 2});
+    check("Concat axis 1", (spec){.op = "Concat", .n_in = 2, .ranks = {3, 3}, .dims = {{2, 3, 5}, {2, 4, 5}},
+                                  .ints = {{1}}, .int_names = {"axis"}});
+    check("Concat axis -1 of 3", (spec){.op = "Concat", .n_in = 3, .ranks = {2, 2, 2}, .dims = {{3, 7}, {3, 1}, {3, 9}},
+                                        .ints = {{-1}}, .int_names = {"axis"}});
     check("ReduceMean axis 1", (spec){.op = "ReduceMean", IN1(3, {4, 28, 64}), .ints = {{1}}, .int_names = {"axes"},
                                       .n_ints = {1}});
 #undef IN1

@@ -1,4 +1,4 @@
-/* octet — Transpose (4-byte or 1-byte elements, rank <= 8) and MatMul of two
+/* octet — Transpose and Concat (4-byte or 1-byte elements, rank <= 8) and MatMul of two
  * activations (batched, A [..., M, K] x B [..., K, N] with either side's batch
  * broadcast) on the OpenCL device (kernels_cl/layout_f32.cl). */
 #include <stdlib.h>
@@ -17,6 +17,18 @@ static int tr_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
     oct_dtype dt = n->in[0] >= 0 ? g->val[n->in[0]].dtype : OCT_DT_UNDEFINED;
     return n->n_in == 1 && n->n_out == 1 &&
            (dt == OCT_DT_UNDEFINED || oct_dtype_size(dt) == 4 || oct_dtype_size(dt) == 1);
+}
+
+static int concat_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
+{
+    (void)cl;
+    if (n->n_in < 1 || n->n_out != 1) return 0;
+    for (int i = 0; i < n->n_in; i++) {
+        if (n->in[i] < 0) return 0;
+        oct_dtype dt = g->val[n->in[i]].dtype;
+        if (dt != OCT_DT_UNDEFINED && oct_dtype_size(dt) != 4 && oct_dtype_size(dt) != 1) return 0;
+    }
+    return 1;
 }
 
 static int bmm_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
@@ -43,9 +55,10 @@ static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, voi
     (void)g;
     layout_dev *d = calloc(1, sizeof *d);
     if (!d) return oct_err(OCT_E_NOMEM, "out of memory");
-    int tr = !strcmp(n->op_type, "Transpose");
-    if (!(d->k = oct_cl_kernel(cl, tr ? "oct_transpose_32" : "oct_bmm_f32")) ||
-        (tr && !(d->k8 = oct_cl_kernel(cl, "oct_transpose_8")))) {
+    int tr = !strcmp(n->op_type, "Transpose"), cat = !strcmp(n->op_type, "Concat");
+    const char *k32 = tr ? "oct_transpose_32" : cat ? "oct_concat_32" : "oct_bmm_f32";
+    const char *k8 = tr ? "oct_transpose_8" : cat ? "oct_concat_8" : NULL;
+    if (!(d->k = oct_cl_kernel(cl, k32)) || (k8 && !(d->k8 = oct_cl_kernel(cl, k8)))) {
         release(d);
         return OCT_E_DEVICE;
     }
@@ -115,6 +128,40 @@ static oct_status bmm_run(oct_cl *cl, const oct_node *n, void *state, const oct_
     return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing oct_bmm_f32");
 }
 
+static oct_status concat_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,
+                             const cl_mem *in_mem, oct_tensor *const *out, const cl_mem *out_mem)
+{
+    layout_dev *d = state;
+    const oct_tensor *y = out[0];
+    size_t es = oct_dtype_size(y->dtype);
+    int64_t axis = oct_attr_int(n, "axis", 0);
+    if (axis < 0) axis += y->rank;
+    if ((es != 4 && es != 1) || axis < 0 || axis >= y->rank || oct_tensor_numel(y) > (1 << 30))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    int64_t outer = 1, inner_y = 1;
+    for (int i = 0; i < axis; i++) outer *= y->dims[i];
+    for (int i = (int)axis; i < y->rank; i++) inner_y *= y->dims[i];
+    cl_kernel k = es == 4 ? d->k : d->k8;
+    int64_t offset = 0;
+    for (int j = 0; j < n->n_in; j++) {
+        int64_t inner_x = oct_tensor_numel(in[j]) / (outer ? outer : 1);
+        if (outer && inner_x) {
+            cl_int o = (cl_int)outer, ix = (cl_int)inner_x, iy = (cl_int)inner_y, off = (cl_int)offset;
+            cl_int e = CL_SUCCESS;
+            e |= clSetKernelArg(k, 0, sizeof(cl_mem), &in_mem[j]);
+            e |= clSetKernelArg(k, 1, sizeof(cl_mem), &out_mem[0]);
+            e |= clSetKernelArg(k, 2, sizeof(cl_int), &o);
+            e |= clSetKernelArg(k, 3, sizeof(cl_int), &ix);
+            e |= clSetKernelArg(k, 4, sizeof(cl_int), &iy);
+            e |= clSetKernelArg(k, 5, sizeof(cl_int), &off);
+            if (e != CL_SUCCESS) return oct_cl_fail(e, "setting concat arguments");
+            OCT_TRY(oct_cl_launch_1d(cl, k, (size_t)(outer * inner_x), "enqueueing the concat kernel"));
+        }
+        offset += inner_x;
+    }
+    return OCT_OK;
+}
+
 static unsigned none(const oct_node *n)
 {
     (void)n;
@@ -123,3 +170,4 @@ static unsigned none(const oct_node *n)
 
 const oct_cl_op oct_cl_op_transpose = {"Transpose", "", tr_supports, prepare, tr_run, release, none};
 const oct_cl_op oct_cl_op_bmm = {"MatMul", "", bmm_supports, prepare, bmm_run, release, none};
+const oct_cl_op oct_cl_op_concat = {"Concat", "", concat_supports, prepare, concat_run, release, none};

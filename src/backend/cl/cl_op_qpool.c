@@ -1,7 +1,7 @@
 /* octet — integer data movement of static INT8 chains on the OpenCL device
- * (kernels_cl/qpool_i8.cl): com.octet MaxPoolNhwc (uint8 / int8) and
- * QuantizeLinear with one constant scale and zero point; the same results as
- * the CPU ops. */
+ * (kernels_cl/qpool_i8.cl): com.octet MaxPoolNhwc (uint8 / int8), and
+ * QuantizeLinear / DequantizeLinear with one constant scale and zero point;
+ * the same results as the CPU ops. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +38,17 @@ static int q_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
            (g->val[n->in[0]].dtype == OCT_DT_F32 || g->val[n->in[0]].dtype == OCT_DT_UNDEFINED);
 }
 
+static int dq_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
+{
+    (void)cl;
+    const oct_tensor *s = cval(g, n, 1), *z = cval(g, n, 2);
+    if (!s || s->dtype != OCT_DT_F32 || oct_tensor_numel(s) != 1 || n->n_out != 1 || n->in[0] < 0) return 0;
+    if (n->n_in > 2 && n->in[2] >= 0 && (!z || oct_tensor_numel(z) != 1 || (z->dtype != OCT_DT_U8 && z->dtype != OCT_DT_I8)))
+        return 0;
+    oct_dtype dt = g->val[n->in[0]].dtype;
+    return dt == OCT_DT_U8 || dt == OCT_DT_I8 || dt == OCT_DT_UNDEFINED;
+}
+
 static void release(void *state)
 {
     qpool_dev *d = state;
@@ -50,15 +61,16 @@ static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, voi
 {
     qpool_dev *d = calloc(1, sizeof *d);
     if (!d) return oct_err(OCT_E_NOMEM, "out of memory");
-    int quant = !strcmp(n->op_type, "QuantizeLinear");
-    if (quant) {
+    int quant = !strcmp(n->op_type, "QuantizeLinear"), dequant = !strcmp(n->op_type, "DequantizeLinear");
+    if (quant || dequant) {
         const oct_tensor *s = cval(g, n, 1), *z = cval(g, n, 2);
         d->scale = ((const float *)s->data)[0];
         d->qdt = z ? z->dtype : OCT_DT_U8;
         d->zp = 0;
         if (z) oct_quant_read_zp(z, 1, &d->zp);
     }
-    if (!(d->k = oct_cl_kernel(cl, quant ? "oct_quantize_static" : "oct_maxpool_nhwc_8"))) {
+    const char *kn = quant ? "oct_quantize_static" : dequant ? "oct_dequantize_static" : "oct_maxpool_nhwc_8";
+    if (!(d->k = oct_cl_kernel(cl, kn))) {
         release(d);
         return OCT_E_DEVICE;
     }
@@ -116,6 +128,26 @@ static oct_status q_run(oct_cl *cl, const oct_node *n, void *state, const oct_te
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_quantize_static");
 }
 
+static oct_status dq_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,
+                         const cl_mem *in_mem, oct_tensor *const *out, const cl_mem *out_mem)
+{
+    qpool_dev *d = state;
+    int64_t total = oct_tensor_numel(in[0]);
+    if ((in[0]->dtype != OCT_DT_U8 && in[0]->dtype != OCT_DT_I8) || out[0]->dtype != OCT_DT_F32 || total > (1 << 30))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    if (total == 0) return OCT_OK;
+    cl_int nn = (cl_int)total, zp = d->zp, sg = in[0]->dtype == OCT_DT_I8;
+    cl_int e = CL_SUCCESS;
+    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
+    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
+    e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &nn);
+    e |= clSetKernelArg(d->k, 3, sizeof(float), &d->scale);
+    e |= clSetKernelArg(d->k, 4, sizeof(cl_int), &zp);
+    e |= clSetKernelArg(d->k, 5, sizeof(cl_int), &sg);
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting dequantize arguments");
+    return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_dequantize_static");
+}
+
 static unsigned none(const oct_node *n)
 {
     (void)n;
@@ -130,3 +162,4 @@ static unsigned q_consumed(const oct_node *n)
 
 const oct_cl_op oct_cl_op_maxpool_nhwc = {"MaxPoolNhwc", "com.octet", mp_supports, prepare, mp_run, release, none};
 const oct_cl_op oct_cl_op_quantize = {"QuantizeLinear", "", q_supports, prepare, q_run, release, q_consumed};
+const oct_cl_op oct_cl_op_dequantize = {"DequantizeLinear", "", dq_supports, prepare, dq_run, release, q_consumed};
