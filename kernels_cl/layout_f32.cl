@@ -58,3 +58,17 @@ __kernel void oct_bmm_f32(__global const float *A, __global const float *B, __gl
     }
 OCT_CONCAT(oct_concat_32, uint)
 OCT_CONCAT(oct_concat_8, uchar)
+
+/* Gather along one axis with host-checked int32 indices: x viewed as
+ * [outer, D, inner], y as [outer, NI, inner]. 4-byte and 1-byte. */
+#define OCT_GATHER(NAME, T)                                                                              \
+    __kernel void NAME(__global const T *x, __global const int *idx, __global T *y, const int outer,      \
+                       const int D, const int NI, const int inner)                                       \
+    {                                                                                                    \
+        const int i = get_global_id(0);                                                                  \
+        if (i >= outer * NI * inner) return;                                                             \
+        const int in = i % inner, t = i / inner, ip = t % NI, o = t / NI;                                \
+        y[i] = x[((size_t)o * D + idx[ip]) * inner + in];                                                \
+    }
+OCT_GATHER(oct_gather_32, uint)
+OCT_GATHER(oct_gather_8, uchar)

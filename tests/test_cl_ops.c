@@ -35,6 +35,7 @@ typedef struct spec {
     int f16w;        /* input 1 (the weights) is an fp16 constant, as FP16 mode makes it */
     int qlin;        /* Quantize / DequantizeLinear: inputs 1, 2 are scale 0.037 and zero point (1: uint8 131, 2: int8 -5) */
     int u8in;        /* input 0 holds bytes (1: uint8, 2: int8) */
+    int gather;      /* Gather: input 1 is the constant int64 indices {2, -1, 0, 2} */
 } spec;
 
 static int add_tensor_value(oct_graph *g, const char *name, int rank, const int64_t *dims, int constant, int f16)
@@ -68,6 +69,15 @@ static oct_graph *build(const spec *c, int *n_graph_in)
         if (in[i] >= 0 && !c->constant[i]) g->in[(*n_graph_in)++] = in[i];
     }
     g->n_in = *n_graph_in;
+    if (c->gather) {
+        int64_t nidx = 4;
+        oct_tensor *ix = oct_tensor_new(OCT_DT_I64, 1, &nidx);
+        int64_t vals[4] = {2, -1, 0, 2};
+        memcpy(ix->data, vals, sizeof vals);
+        in[1] = oct_graph_add_value(g, "indices");
+        g->val[in[1]].constant = ix, g->val[in[1]].dtype = OCT_DT_I64, g->val[in[1]].rank = 1;
+        g->val[in[1]].dims[0] = 4;
+    }
     if (c->qlin) {
         oct_dtype zdt = c->qlin == 1 ? OCT_DT_U8 : OCT_DT_I8;
         oct_tensor *sc = oct_tensor_new(OCT_DT_F32, 0, NULL), *zp = oct_tensor_new(zdt, 0, NULL);
@@ -255,6 +265,9 @@ int main(void)
                                   .ints = {{1}}, .int_names = {"axis"}});
     check("Concat axis -1 of 3", (spec){.op = "Concat", .n_in = 3, .ranks = {2, 2, 2}, .dims = {{3, 7}, {3, 1}, {3, 9}},
                                         .ints = {{-1}}, .int_names = {"axis"}});
+    check("Gather axis 0", (spec){.op = "Gather", .n_in = 2, .ranks = {2}, .dims = {{5, 7}}, .gather = 1});
+    check("Gather axis 1", (spec){.op = "Gather", .n_in = 2, .ranks = {3}, .dims = {{2, 6, 3}}, .gather = 1,
+                                  .ints = {{1}}, .int_names = {"axis"}});
     check("ReduceMean axis 1", (spec){.op = "ReduceMean", IN1(3, {4, 28, 64}), .ints = {{1}}, .int_names = {"axes"},
                                       .n_ints = {1}});
 #undef IN1

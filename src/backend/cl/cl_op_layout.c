@@ -8,7 +8,9 @@
 #include "core/dtype.h"
 
 typedef struct layout_dev {
-    cl_kernel k, k8; /* k8: the 1-byte Transpose */
+    cl_kernel k, k8; /* k8: the 1-byte variant */
+    cl_mem idx;      /* Gather: the constant indices (int32, made non-negative) */
+    int64_t ni, min_d; /* Gather: index count; the axis size the indices need */
 } layout_dev;
 
 static int tr_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
@@ -31,6 +33,32 @@ static int concat_supports(const oct_node *n, const oct_graph *g, const oct_cl *
     return 1;
 }
 
+static const oct_tensor *cval(const oct_graph *g, const oct_node *n, int i)
+{
+    return i < n->n_in && n->in[i] >= 0 ? g->val[n->in[i]].constant : NULL;
+}
+
+/* Gather with constant indices (checked at load) over 4-byte / 1-byte data. */
+static int gather_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
+{
+    (void)cl;
+    const oct_tensor *ix = cval(g, n, 1);
+    if (n->n_in != 2 || n->n_out != 1 || n->in[0] < 0 || !ix || (ix->dtype != OCT_DT_I64 && ix->dtype != OCT_DT_I32))
+        return 0;
+    if (oct_tensor_numel(ix) > (1 << 24)) return 0;
+    oct_dtype dt = g->val[n->in[0]].dtype;
+    int rank = g->val[n->in[0]].rank;
+    int64_t axis = oct_attr_int(n, "axis", 0);
+    if (rank < 1 || (axis < 0 ? axis + rank : axis) < 0 || (axis < 0 ? axis + rank : axis) >= rank) return 0;
+    int64_t D = g->val[n->in[0]].dims[axis < 0 ? axis + rank : axis];
+    if (D <= 0) return 0; /* the axis size must be static to check the indices */
+    for (int64_t i = 0; i < oct_tensor_numel(ix); i++) {
+        int64_t v = (int64_t)oct_dtype_get(ix->dtype, ix->data, (size_t)i);
+        if (v < -D || v >= D) return 0; /* the CPU reports it */
+    }
+    return dt == OCT_DT_UNDEFINED || oct_dtype_size(dt) == 4 || oct_dtype_size(dt) == 1;
+}
+
 static int bmm_supports(const oct_node *n, const oct_graph *g, const oct_cl *cl)
 {
     (void)cl;
@@ -47,17 +75,36 @@ static void release(void *state)
     if (!d) return;
     if (d->k) clReleaseKernel(d->k);
     if (d->k8) clReleaseKernel(d->k8);
+    if (d->idx) clReleaseMemObject(d->idx);
     free(d);
 }
 
 static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, void **state)
 {
-    (void)g;
     layout_dev *d = calloc(1, sizeof *d);
     if (!d) return oct_err(OCT_E_NOMEM, "out of memory");
-    int tr = !strcmp(n->op_type, "Transpose"), cat = !strcmp(n->op_type, "Concat");
-    const char *k32 = tr ? "oct_transpose_32" : cat ? "oct_concat_32" : "oct_bmm_f32";
-    const char *k8 = tr ? "oct_transpose_8" : cat ? "oct_concat_8" : NULL;
+    int tr = !strcmp(n->op_type, "Transpose"), cat = !strcmp(n->op_type, "Concat"), ga = !strcmp(n->op_type, "Gather");
+    const char *k32 = tr ? "oct_transpose_32" : cat ? "oct_concat_32" : ga ? "oct_gather_32" : "oct_bmm_f32";
+    const char *k8 = tr ? "oct_transpose_8" : cat ? "oct_concat_8" : ga ? "oct_gather_8" : NULL;
+    if (ga) {
+        const oct_tensor *ix = cval(g, n, 1);
+        int rank = g->val[n->in[0]].rank;
+        int64_t axis = oct_attr_int(n, "axis", 0), D = g->val[n->in[0]].dims[axis < 0 ? axis + rank : axis];
+        d->ni = oct_tensor_numel(ix);
+        d->min_d = D;
+        int32_t *v = malloc(sizeof(int32_t) * (size_t)(d->ni > 0 ? d->ni : 1));
+        oct_status st = v ? OCT_OK : oct_err(OCT_E_NOMEM, "out of memory");
+        for (int64_t i = 0; v && i < d->ni; i++) {
+            int64_t q = (int64_t)oct_dtype_get(ix->dtype, ix->data, (size_t)i);
+            v[i] = (int32_t)(q < 0 ? q + D : q);
+        }
+        if (st == OCT_OK) d->idx = oct_cl_upload(cl, v, sizeof(int32_t) * (size_t)(d->ni > 0 ? d->ni : 1), &st);
+        free(v);
+        if (st != OCT_OK) {
+            release(d);
+            return st;
+        }
+    }
     if (!(d->k = oct_cl_kernel(cl, k32)) || (k8 && !(d->k8 = oct_cl_kernel(cl, k8)))) {
         release(d);
         return OCT_E_DEVICE;
@@ -162,6 +209,42 @@ static oct_status concat_run(oct_cl *cl, const oct_node *n, void *state, const o
     return OCT_OK;
 }
 
+static oct_status gather_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,
+                             const cl_mem *in_mem, oct_tensor *const *out, const cl_mem *out_mem)
+{
+    layout_dev *d = state;
+    const oct_tensor *x = in[0];
+    size_t es = oct_dtype_size(x->dtype);
+    int64_t axis = oct_attr_int(n, "axis", 0);
+    if (axis < 0) axis += x->rank;
+    if ((es != 4 && es != 1) || axis < 0 || axis >= x->rank || x->dims[axis] != d->min_d ||
+        oct_tensor_numel(out[0]) > (1 << 30) || oct_tensor_numel(x) > (1 << 30))
+        return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < axis; i++) outer *= x->dims[i];
+    for (int i = (int)axis + 1; i < x->rank; i++) inner *= x->dims[i];
+    int64_t total = outer * d->ni * inner;
+    if (total == 0) return OCT_OK;
+    cl_kernel k = es == 4 ? d->k : d->k8;
+    cl_int o = (cl_int)outer, D = (cl_int)d->min_d, ni = (cl_int)d->ni, inn = (cl_int)inner;
+    cl_int e = CL_SUCCESS;
+    e |= clSetKernelArg(k, 0, sizeof(cl_mem), &in_mem[0]);
+    e |= clSetKernelArg(k, 1, sizeof(cl_mem), &d->idx);
+    e |= clSetKernelArg(k, 2, sizeof(cl_mem), &out_mem[0]);
+    e |= clSetKernelArg(k, 3, sizeof(cl_int), &o);
+    e |= clSetKernelArg(k, 4, sizeof(cl_int), &D);
+    e |= clSetKernelArg(k, 5, sizeof(cl_int), &ni);
+    e |= clSetKernelArg(k, 6, sizeof(cl_int), &inn);
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting gather arguments");
+    return oct_cl_launch_1d(cl, k, (size_t)total, "enqueueing the gather kernel");
+}
+
+static unsigned idx_consumed(const oct_node *n)
+{
+    (void)n;
+    return 0x2u;
+}
+
 static unsigned none(const oct_node *n)
 {
     (void)n;
@@ -171,3 +254,4 @@ static unsigned none(const oct_node *n)
 const oct_cl_op oct_cl_op_transpose = {"Transpose", "", tr_supports, prepare, tr_run, release, none};
 const oct_cl_op oct_cl_op_bmm = {"MatMul", "", bmm_supports, prepare, bmm_run, release, none};
 const oct_cl_op oct_cl_op_concat = {"Concat", "", concat_supports, prepare, concat_run, release, none};
+const oct_cl_op oct_cl_op_gather = {"Gather", "", gather_supports, prepare, gather_run, release, idx_consumed};

@@ -8,7 +8,8 @@ extern const oct_cl_op oct_cl_op_gemm, oct_cl_op_matmul, oct_cl_op_add, oct_cl_o
     oct_cl_op_softmax, oct_cl_op_layernorm, oct_cl_op_layernorm_octet, oct_cl_op_gelu, oct_cl_op_gelu_octet,
     oct_cl_op_transpose, oct_cl_op_bmm, oct_cl_op_reducemean, oct_cl_op_reducesum, oct_cl_op_dynq,
     oct_cl_op_qconv_nhwc, oct_cl_op_maxpool_nhwc, oct_cl_op_quantize, oct_cl_op_qgemm,
-    oct_cl_op_qadd, oct_cl_op_qgap, oct_cl_op_concat, oct_cl_op_dequantize;
+    oct_cl_op_qadd, oct_cl_op_qgap, oct_cl_op_concat, oct_cl_op_dequantize,
+    oct_cl_op_gather;
 
 static const oct_cl_op *const table[] = {
     &oct_cl_op_gemm,      &oct_cl_op_matmul,    &oct_cl_op_bmm,        &oct_cl_op_add,
@@ -17,7 +18,8 @@ static const oct_cl_op *const table[] = {
     &oct_cl_op_softmax,   &oct_cl_op_layernorm, &oct_cl_op_layernorm_octet, &oct_cl_op_gelu,
     &oct_cl_op_gelu_octet, &oct_cl_op_transpose, &oct_cl_op_reducemean, &oct_cl_op_reducesum, &oct_cl_op_dynq,
     &oct_cl_op_qconv_nhwc, &oct_cl_op_maxpool_nhwc, &oct_cl_op_quantize, &oct_cl_op_qgemm,
-    &oct_cl_op_qadd, &oct_cl_op_qgap, &oct_cl_op_concat, &oct_cl_op_dequantize};
+    &oct_cl_op_qadd, &oct_cl_op_qgap, &oct_cl_op_concat, &oct_cl_op_dequantize,
+    &oct_cl_op_gather};
 
 const oct_cl_op *oct_cl_op_find(const oct_node *n, const oct_graph *g, const oct_cl *cl)
 {
