@@ -8,13 +8,15 @@
  * (stride 1, away from the border), else gathered with bounds checks.
  * Global size: (ceil(OW / 8), OH, N * ceil(M / tm)).
  * Two instances: oct_conv2d_f32 (float weights) and oct_conv2d_f16w (fp16
- * weights, FP16 mode: widened with vload_half, fp32 arithmetic). */
+ * weights, FP16 mode): half arithmetic where the device has cl_khr_fp16
+ * (OCT_HAVE_HALF), else the weights widened with vload_half and fp32
+ * arithmetic. */
 #include "octet_cl.h"
 
 #define OCT_W_F32(p, i) ((p)[i])
 #define OCT_W_F16(p, i) vload_half((i), (p))
 
-#define OCT_CONV2D(NAME, WT, WLOAD) \
+#define OCT_CONV2D(NAME, WT, WLOAD, AT, TOAT, FROMAT) \
 __kernel void NAME(__global const float *x, __global const WT *w, __global const float *bias,                         \
                              const int has_bias, __global const float *sum, const int has_sum, __global float *y,     \
                              const int C, const int H, const int W, const int M, const int OH, const int OW,          \
@@ -26,8 +28,8 @@ __kernel void NAME(__global const float *x, __global const WT *w, __global const
     const int mblocks = (M + tm - 1) / tm, n = get_global_id(2) / mblocks, m0 = (get_global_id(2) % mblocks) * tm;    \
     if (ox0 >= OW || oy >= OH) return;                                                                                \
     const int Cg = C / G, Mg = M / G, grp = m0 / Mg, rows = min(tm, M - m0), cols = min(8, OW - ox0);                 \
-    float8 acc[8];                                                                                                    \
-    for (int r = 0; r < 8; r++) acc[r] = (float8)(0.0f);                                                              \
+    AT acc[8];                                                                                                        \
+    for (int r = 0; r < 8; r++) acc[r] = (AT)(0);                                                                     \
     const int ixs = ox0 * sx - pl;                                                                                    \
     for (int ci = 0; ci < Cg; ci++) {                                                                                 \
         const int c = grp * Cg + ci;                                                                                  \
@@ -52,13 +54,13 @@ __kernel void NAME(__global const float *x, __global const WT *w, __global const
                 __global const WT *wk = w + (((size_t)m0 * Cg + ci) * KH + ky) * KW + kx;                             \
                 const size_t wstride = (size_t)Cg * KH * KW;                                                          \
                 for (int r = 0; r < 8; r++)                                                                           \
-                    if (r < rows) acc[r] = fma((float8)(WLOAD(wk, r * wstride)), v, acc[r]);                          \
+                    if (r < rows) acc[r] = fma((AT)(WLOAD(wk, r * wstride)), TOAT(v), acc[r]);                        \
             }                                                                                                         \
         }                                                                                                             \
     }                                                                                                                 \
     for (int r = 0; r < rows; r++) {                                                                                  \
         const int m = m0 + r;                                                                                         \
-        float8 o = acc[r] + (float8)(has_bias ? bias[m] : 0.0f);                                                      \
+        float8 o = FROMAT(acc[r]) + (float8)(has_bias ? bias[m] : 0.0f);                                              \
         const size_t at = (((size_t)n * M + m) * OH + oy) * OW + ox0;                                                 \
         if (cols == 8) {                                                                                              \
             if (has_sum) o += vload8(0, sum + at);                                                                    \
@@ -71,5 +73,10 @@ __kernel void NAME(__global const float *x, __global const WT *w, __global const
     }                                                                                                                 \
 }
 
-OCT_CONV2D(oct_conv2d_f32, float, OCT_W_F32)
-OCT_CONV2D(oct_conv2d_f16w, half, OCT_W_F16)
+#define OCT_SAME(v) (v)
+OCT_CONV2D(oct_conv2d_f32, float, OCT_W_F32, float8, OCT_SAME, OCT_SAME)
+#if OCT_HAVE_HALF /* half arithmetic: half8 accumulators, the input rounded to half */
+OCT_CONV2D(oct_conv2d_f16w, half, OCT_W_F32, half8, convert_half8, convert_float8)
+#else /* fp16 storage, fp32 arithmetic */
+OCT_CONV2D(oct_conv2d_f16w, half, OCT_W_F16, float8, OCT_SAME, OCT_SAME)
+#endif
