@@ -99,6 +99,22 @@ static int on_device(const oct_session *s, int *total)
     return n;
 }
 
+/* Run x through both sessions, print one line and check what every device run must
+ * hold (no mid-graph crossing, no fallback). Returns the nodes on the device. */
+static int device_run(const char *label, oct_session *cpu, oct_session *dev, const oct_tensor *x, double *worst,
+                      int *top)
+{
+    int total, n = on_device(dev, &total), hops;
+    compare(cpu, dev, x, worst, top);
+    hops = oct_session_device_hops(dev);
+    printf("%s on %s: %d of %d nodes on the device, %d crossings per run; 1000 images: worst relative logit "
+           "difference %.2g, top-1 differs on %d\n",
+           label, oct_session_device(dev), n, total, hops, *worst, *top);
+    CHECK_MSG(hops == 0, "%s runs with no CPU hops (%d)", label, hops);
+    CHECK(oct_session_device_fallbacks(dev) == 0);
+    return n;
+}
+
 int main(void)
 {
     const char *skip = getenv("OCTET_CL_TESTS");
@@ -121,19 +137,10 @@ int main(void)
             }
             CHECK_MSG(0, "no OpenCL device (install pocl-opencl-icd, or OCTET_CL_TESTS=skip)");
         }
-        int total, n = on_device(dev, &total);
         double worst;
         int top;
-        compare(cpu, dev, x, &worst, &top);
-        printf("%s on %s: %d of %d nodes on the device; 1000 images: worst relative logit difference %.2g, "
-               "top-1 differs on %d\n",
-               names[m], oct_session_device(dev), n, total, worst, top);
-        int hops = oct_session_device_hops(dev);
-        printf("  activations moved between CPU and device mid-graph per run: %d\n", hops);
-        CHECK(n > 0);
-        CHECK_MSG(hops == 0, "%s runs with no CPU hops (%d)", names[m], hops);
+        CHECK(device_run(names[m], cpu, dev, x, &worst, &top) > 0);
         CHECK_MSG(worst < 1e-4 && top == 0, "device vs CPU: %g, %d", worst, top);
-        CHECK(oct_session_device_fallbacks(dev) == 0);
         oct_session_free(cpu);
         oct_session_free(dev);
     }
@@ -143,14 +150,11 @@ int main(void)
     for (int m = 0; m < 4; m += 3) {
         oct_session *cpu = open_int8(models[m], "cpu", 1), *dev = open_int8(models[m], "opencl", 1);
         if (cpu && dev) {
-            int total, n = on_device(dev, &total);
+            char label[64];
+            snprintf(label, sizeof label, "%s dynamic int8", names[m]);
             double worst;
             int top;
-            compare(cpu, dev, x, &worst, &top);
-            printf("%s dynamic int8: %d of %d nodes on the device, %d crossings; worst difference %.2g, top-1 "
-                   "differs on %d\n",
-                   names[m], n, total, oct_session_device_hops(dev), worst, top);
-            CHECK(n > 0 && oct_session_device_hops(dev) == 0 && oct_session_device_fallbacks(dev) == 0);
+            CHECK(device_run(label, cpu, dev, x, &worst, &top) > 0);
             /* the MLP's chain is integer from identical inputs: bit for bit; in the transformer the
              * float ops between (softmax, layernorm, GELU: ~1e-6 apart) can move a dynamically
              * quantized value by one step */
@@ -166,14 +170,11 @@ int main(void)
     for (int m = 1; m <= 2; m++) {
         oct_session *cpu = open_int8(models[m], "cpu", 0), *dev = open_int8(models[m], "opencl", 0);
         if (cpu && dev) {
-            int total, n = on_device(dev, &total);
+            char label[64];
+            snprintf(label, sizeof label, "%s static int8", names[m]);
             double worst;
             int top;
-            compare(cpu, dev, x, &worst, &top);
-            printf("%s static int8: %d of %d nodes on the device, %d crossings; worst difference %.2g, "
-                   "top-1 differs on %d\n",
-                   names[m], n, total, oct_session_device_hops(dev), worst, top);
-            CHECK(oct_session_device_hops(dev) == 0 && oct_session_device_fallbacks(dev) == 0);
+            device_run(label, cpu, dev, x, &worst, &top);
             CHECK_MSG(worst == 0 && top == 0, "static int8 %s device vs CPU: %g", names[m], worst);
         }
         oct_session_free(cpu);

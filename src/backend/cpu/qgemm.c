@@ -114,6 +114,19 @@ void oct_qgemm_path_set(oct_qgemm_path p)
     atomic_store(&path_forced, (unsigned)p < OCT_QGEMM_NPATHS ? (int)p : 0);
 }
 
+/* OCTET_AMX=0 (read once, like OCTET_QGEMM). */
+static int amx_disabled(void)
+{
+    static atomic_int off = -1;
+    int v = atomic_load(&off);
+    if (v < 0) {
+        const char *e = getenv("OCTET_AMX");
+        v = e && !strcmp(e, "0");
+        atomic_store(&off, v);
+    }
+    return v;
+}
+
 oct_qgemm_path oct_qgemm_path_get(void)
 {
     int f = atomic_load(&path_forced);
@@ -127,9 +140,7 @@ oct_qgemm_path oct_qgemm_path_get(void)
     }
     if (f > 0 && oct_qgemm_path_supported((oct_qgemm_path)f)) return (oct_qgemm_path)f;
     oct_cpu_level lvl = oct_cpu_level_get();
-    const char *amx = getenv("OCTET_AMX");
-    if (lvl >= OCT_CPU_AVX512 && oct_qgemm_path_supported(OCT_QGEMM_AMX) && !(amx && !strcmp(amx, "0")))
-        return OCT_QGEMM_AMX;
+    if (lvl >= OCT_CPU_AVX512 && oct_qgemm_path_supported(OCT_QGEMM_AMX) && !amx_disabled()) return OCT_QGEMM_AMX;
     if (lvl >= OCT_CPU_AVX512 && oct_qgemm_path_supported(OCT_QGEMM_AVX512VNNI)) return OCT_QGEMM_AVX512VNNI;
     if (lvl >= OCT_CPU_AVX2 && oct_qgemm_path_supported(OCT_QGEMM_AVXVNNI)) return OCT_QGEMM_AVXVNNI;
     if (lvl >= OCT_CPU_AVX2) return OCT_QGEMM_AVX2;
