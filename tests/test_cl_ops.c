@@ -36,6 +36,8 @@ typedef struct spec {
     int qlin;        /* Quantize / DequantizeLinear: inputs 1, 2 are scale 0.037 and zero point (1: uint8 131, 2: int8 -5) */
     int u8in;        /* input 0 holds bytes (1: uint8, 2: int8) */
     int gather;      /* Gather: input 1 is the constant int64 indices {2, -1, 0, 2} */
+    int qconv;       /* QLinearConv: x (u8in) and W (dims[1]) given, the rest made here; 1: int8 W, per-channel
+                      * scales, zero zp; 2: uint8 W, zero point 119 (W - zp fits int8) */
 } spec;
 
 static int add_tensor_value(oct_graph *g, const char *name, int rank, const int64_t *dims, int constant, int f16)
@@ -58,7 +60,7 @@ static oct_graph *build(const spec *c, int *n_graph_in)
 {
     oct_graph *g = oct_graph_new();
     oct_graph_set_opset(g, "", c->opset ? c->opset : 13);
-    int in[5], y = oct_graph_add_value(g, "y");
+    int in[9], y = oct_graph_add_value(g, "y");
     *n_graph_in = 0;
     g->in = malloc(sizeof(int) * 5);
     for (int i = 0; i < c->n_in; i++) {
@@ -88,7 +90,35 @@ static oct_graph *build(const spec *c, int *n_graph_in)
         in[2] = oct_graph_add_value(g, "zp");
         g->val[in[2]].constant = zp, g->val[in[2]].dtype = zdt, g->val[in[2]].rank = 0;
     }
-    int k = oct_graph_add_node(g, c->op, "", "node", c->n_in, in, 1, &y);
+    int n_node_in = c->n_in;
+    if (c->qconv) { /* x, x_scale, x_zp, W, w_scale, w_zp, y_scale, y_zp, B */
+        oct_dtype xdt = c->u8in == 1 ? OCT_DT_U8 : OCT_DT_I8, wdt = c->qconv == 1 ? OCT_DT_I8 : OCT_DT_U8;
+        int64_t M = c->dims[1][0];
+        oct_tensor *t[9] = {0};
+        t[1] = oct_tensor_new(OCT_DT_F32, 0, NULL), t[6] = oct_tensor_new(OCT_DT_F32, 0, NULL);
+        ((float *)t[1]->data)[0] = 0.021f, ((float *)t[6]->data)[0] = 0.043f;
+        t[2] = oct_tensor_new(xdt, 0, NULL), t[7] = oct_tensor_new(c->act.kind ? OCT_DT_U8 : OCT_DT_I8, 0, NULL);
+        oct_dtype_set(xdt, t[2]->data, 0, xdt == OCT_DT_U8 ? 121 : -7);
+        oct_dtype_set(t[7]->dtype, t[7]->data, 0, c->act.kind ? 9 : 3);
+        t[3] = oct_tensor_new(wdt, 4, c->dims[1]);
+        for (int64_t q = 0; q < oct_tensor_numel(t[3]); q++)
+            oct_dtype_set(wdt, t[3]->data, (size_t)q, (c->qconv == 1 ? 0 : 119) + frnd() * 50.f);
+        t[4] = oct_tensor_new(OCT_DT_F32, 1, &M);
+        for (int64_t m = 0; m < M; m++) ((float *)t[4]->data)[m] = 0.002f + 0.0005f * (float)(m % 5);
+        int64_t one = 1;
+        t[5] = oct_tensor_new(wdt, 1, &one);
+        oct_dtype_set(wdt, t[5]->data, 0, c->qconv == 1 ? 0 : 119);
+        t[8] = oct_tensor_new(OCT_DT_I32, 1, &M);
+        for (int64_t m = 0; m < M; m++) ((int32_t *)t[8]->data)[m] = (int32_t)(frnd() * 3000.f);
+        static const char *names[9] = {0, "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"};
+        for (int i = 1; i < 9; i++) {
+            in[i] = oct_graph_add_value(g, names[i]);
+            g->val[in[i]].constant = t[i], g->val[in[i]].dtype = t[i]->dtype, g->val[in[i]].rank = t[i]->rank;
+            memcpy(g->val[in[i]].dims, t[i]->dims, sizeof t[i]->dims);
+        }
+        n_node_in = 9;
+    }
+    int k = oct_graph_add_node(g, c->op, "", "node", n_node_in, in, 1, &y);
     for (int a = 0; a < 3; a++)
         if (c->int_names[a] && c->n_ints[a]) oct_node_set_ints(&g->node[k], c->int_names[a], c->ints[a], c->n_ints[a]);
         else if (c->int_names[a]) oct_node_set_int(&g->node[k], c->int_names[a], c->ints[a][0]);
@@ -270,6 +300,21 @@ int main(void)
                                   .ints = {{1}}, .int_names = {"axis"}});
     check("ReduceMean axis 1", (spec){.op = "ReduceMean", IN1(3, {4, 28, 64}), .ints = {{1}}, .int_names = {"axes"},
                                       .n_ints = {1}});
+    /* QLinearConv (NCHW; groups, depthwise): int8 / uint8 activations and weights, bit for bit */
+    check("QLinearConv depthwise 3x3 u8", (spec){.op = "QLinearConv", .n_in = 1, .ranks = {4}, .dims = {{2, 6, 14, 15}, {6, 1, 3, 3}},
+                                               .qconv = 1, .u8in = 1, .ints = {{6}, {1, 1, 1, 1}},
+                                               .int_names = {"group", "pads"}, .n_ints = {0, 4}, .act = relu});
+    check("QLinearConv depthwise 5x5 stride 2 s8", (spec){.op = "QLinearConv", .n_in = 1, .ranks = {4},
+                                                         .dims = {{1, 8, 17, 16}, {8, 1, 5, 5}}, .qconv = 1, .u8in = 2,
+                                                         .ints = {{8}, {2, 2}, {2, 1, 2, 2}},
+                                                         .int_names = {"group", "strides", "pads"}, .n_ints = {0, 2, 4}});
+    check("QLinearConv groups 2 dilation 2 u8 weights",
+          (spec){.op = "QLinearConv", .n_in = 1, .ranks = {4}, .dims = {{2, 4, 12, 13}, {6, 2, 3, 3}}, .qconv = 2,
+                 .u8in = 1, .ints = {{2}, {2, 2}, {1, 1, 1, 1}}, .int_names = {"group", "dilations", "pads"},
+                 .n_ints = {0, 2, 4}, .act = clip});
+    check("QLinearConv 1 group 7x7 s8", (spec){.op = "QLinearConv", .n_in = 1, .ranks = {4},
+                                              .dims = {{1, 3, 20, 21}, {5, 3, 7, 7}}, .qconv = 1, .u8in = 2,
+                                              .ints = {{3, 3, 3, 3}}, .int_names = {"pads"}, .n_ints = {4}});
 #undef IN1
     if (skipped_device) {
         const char *skip = getenv("OCTET_CL_TESTS");

@@ -36,5 +36,14 @@ const oct_cl_op *oct_cl_op_find(const oct_node *n, const oct_graph *g, const oct
 cl_mem oct_cl_upload(oct_cl *cl, const void *data, size_t bytes, oct_status *st);
 /* 1-D launch of kernel k over n items (rounded up to the device's group size). */
 oct_status oct_cl_launch_1d(oct_cl *cl, cl_kernel k, size_t n, const char *what);
+/* A dims-D launch over gws (the kernel checks every index against its sizes).
+ * The work-group size is chosen per device: on a GPU dimension 0 takes the
+ * kernel's preferred multiple (capped by the device's limits) and the global
+ * size is rounded up to it; on a CPU device the driver chooses. */
+oct_status oct_cl_launch(oct_cl *cl, cl_kernel k, cl_uint dims, const size_t *gws, const char *what);
+/* Set kernel k's arguments from index 0 in order, as fmt says, one letter per
+ * argument: 'm' cl_mem, 'i' int, 'u' unsigned int, 'f' float (passed as double),
+ * 'l' cl_long (int64_t). what names the kernel in the error. */
+oct_status oct_cl_args(cl_kernel k, const char *what, const char *fmt, ...);
 
 #endif
