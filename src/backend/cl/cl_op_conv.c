@@ -12,7 +12,8 @@
 typedef struct conv_dev {
     cl_mem w, bias;
     cl_kernel k;
-    int tm; /* output channels per work-item (divides M / G) */
+    const char *kname; /* k's name, for errors */
+    int tm;            /* output channels per work-item (divides M / G) */
 } conv_dev;
 
 static const oct_tensor *cval(const oct_graph *g, const oct_node *n, int i)
@@ -49,6 +50,7 @@ static oct_status prepare(const oct_node *n, const oct_graph *g, oct_cl *cl, voi
     d->w = oct_cl_upload(cl, w->data, oct_tensor_nbytes(w), &st);
     if (st == OCT_OK && b) d->bias = oct_cl_upload(cl, b->data, oct_tensor_nbytes(b), &st);
     const char *kn = w->dtype == OCT_DT_F16 ? "oct_conv2d_f16w" : "oct_conv2d_f32";
+    d->kname = kn;
     if (st == OCT_OK && !(d->k = oct_cl_kernel(cl, kn))) st = OCT_E_DEVICE;
     if (st != OCT_OK) {
         release(d);
@@ -71,29 +73,14 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
     while (g.Mg % tm) tm /= 2;
     int slot = n->def && n->def->impl ? n->def->impl->fusable_sum : 0;
     cl_mem sum = slot > 0 && slot < n->n_in ? in_mem[slot] : NULL;
-    cl_int has_bias = d->bias != NULL, has_sum = sum != NULL, act = (cl_int)n->act.kind;
-    cl_int v[] = {(cl_int)g.C, (cl_int)g.in[1], (cl_int)g.in[2], (cl_int)g.M, (cl_int)g.out[1], (cl_int)g.out[2],
-                  (cl_int)g.k[1], (cl_int)g.k[2], (cl_int)g.s[1], (cl_int)g.s[2], (cl_int)g.d[1], (cl_int)g.d[2],
-                  (cl_int)g.pb[1], (cl_int)g.pb[2], (cl_int)g.G, tm};
     cl_mem any = out_mem[0];
-    cl_int e = CL_SUCCESS;
-    int i = 0;
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &d->w);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), d->bias ? &d->bias : &any);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &has_bias);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), sum ? &sum : &any);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &has_sum);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &out_mem[0]);
-    for (size_t q = 0; q < sizeof v / sizeof *v; q++) e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &v[q]);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &act);
-    e |= clSetKernelArg(d->k, i++, sizeof(float), &n->act.alpha);
-    e |= clSetKernelArg(d->k, i++, sizeof(float), &n->act.beta);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting conv arguments");
+    OCT_TRY(oct_cl_args(d->k, d->kname, "mmmimimiiiiiiiiiiiiiiiiiff", in_mem[0], d->w, d->bias ? d->bias : any,
+                        d->bias != NULL, sum ? sum : any, sum != NULL, out_mem[0], (int)g.C, (int)g.in[1],
+                        (int)g.in[2], (int)g.M, (int)g.out[1], (int)g.out[2], (int)g.k[1], (int)g.k[2], (int)g.s[1],
+                        (int)g.s[2], (int)g.d[1], (int)g.d[2], (int)g.pb[1], (int)g.pb[2], (int)g.G, tm,
+                        (int)n->act.kind, (double)n->act.alpha, (double)n->act.beta));
     size_t gws[3] = {(size_t)(g.out[2] + 7) / 8, (size_t)g.out[1], (size_t)(g.N * ((g.M + tm - 1) / tm))};
-    if (oct_cl_fault("enqueue")) return oct_err(OCT_E_DEVICE, "OpenCL: enqueue failed (injected by OCTET_CL_FAIL)");
-    e = clEnqueueNDRangeKernel(cl->queue, d->k, 3, NULL, gws, NULL, 0, NULL, NULL);
-    return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing the conv kernel");
+    return oct_cl_launch(cl, d->k, 3, gws, "enqueueing the conv kernel");
 }
 
 static unsigned consumed(const oct_node *n)

@@ -114,25 +114,11 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
         if (!(d->xq = scratch(cl, (size_t)numel, &st))) return st;
         d->xq_bytes = (size_t)numel;
     }
-    cl_int nn = (cl_int)numel, chunk = (cl_int)((numel + NPART - 1) / NPART), np = NPART, N = d->N;
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k_minmax, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k_minmax, 1, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k_minmax, 2, sizeof(cl_int), &chunk);
-    e |= clSetKernelArg(d->k_minmax, 3, sizeof(cl_mem), &d->part);
-    e |= clSetKernelArg(d->k_params, 0, sizeof(cl_mem), &d->part);
-    e |= clSetKernelArg(d->k_params, 1, sizeof(cl_int), &np);
-    e |= clSetKernelArg(d->k_params, 2, sizeof(cl_mem), &d->colsum);
-    e |= clSetKernelArg(d->k_params, 3, sizeof(cl_mem), &d->w_scale);
-    e |= clSetKernelArg(d->k_params, 4, sizeof(cl_int), &N);
-    e |= clSetKernelArg(d->k_params, 5, sizeof(cl_mem), &d->params);
-    e |= clSetKernelArg(d->k_params, 6, sizeof(cl_mem), &d->colterm);
-    e |= clSetKernelArg(d->k_params, 7, sizeof(cl_mem), &d->scale_n);
-    e |= clSetKernelArg(d->k_quant, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k_quant, 1, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k_quant, 2, sizeof(cl_mem), &d->params);
-    e |= clSetKernelArg(d->k_quant, 3, sizeof(cl_mem), &d->xq);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting dynamic quantization arguments");
+    int nn = (int)numel, chunk = (int)((numel + NPART - 1) / NPART);
+    OCT_TRY(oct_cl_args(d->k_minmax, "oct_minmax_partial", "miim", in_mem[0], nn, chunk, d->part));
+    OCT_TRY(oct_cl_args(d->k_params, "oct_dynq_params", "mimmimmm", d->part, NPART, d->colsum, d->w_scale, d->N,
+                        d->params, d->colterm, d->scale_n));
+    OCT_TRY(oct_cl_args(d->k_quant, "oct_quantize_dyn", "mimm", in_mem[0], nn, d->params, d->xq));
     OCT_TRY(oct_cl_launch_1d(cl, d->k_minmax, NPART, "enqueueing oct_minmax_partial"));
     OCT_TRY(oct_cl_launch_1d(cl, d->k_params, 1, "enqueueing oct_dynq_params"));
     OCT_TRY(oct_cl_launch_1d(cl, d->k_quant, (size_t)numel, "enqueueing oct_quantize_dyn"));
@@ -143,15 +129,9 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
                            n->act.kind == OCT_ACT_RELU ? (float)INFINITY : n->act.beta, 0};
     OCT_TRY(oct_cl_qgemm(cl, d->k_gemm, &a));
     if (n->act.kind != OCT_ACT_LEAKYRELU) return OCT_OK;
-    cl_int total = (cl_int)(M * d->N), kind = OCT_ACT_LEAKYRELU;
-    float alpha = n->act.alpha, zero = 0.f;
-    e |= clSetKernelArg(d->k_act, 0, sizeof(cl_int), &total);
-    e |= clSetKernelArg(d->k_act, 1, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k_act, 2, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k_act, 3, sizeof(cl_int), &kind);
-    e |= clSetKernelArg(d->k_act, 4, sizeof(float), &alpha);
-    e |= clSetKernelArg(d->k_act, 5, sizeof(float), &zero);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting activation arguments");
+    int total = (int)(M * d->N);
+    OCT_TRY(oct_cl_args(d->k_act, "oct_act_f32", "immiff", total, out_mem[0], out_mem[0], (int)OCT_ACT_LEAKYRELU,
+                        (double)n->act.alpha, 0.0));
     (void)out;
     return oct_cl_launch_1d(cl, d->k_act, (size_t)total, "enqueueing oct_act_f32");
 }

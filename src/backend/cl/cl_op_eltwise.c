@@ -76,21 +76,16 @@ static oct_status bin_run(oct_cl *cl, const oct_node *n, void *state, const oct_
     if (y->rank > 8 || total > (1 << 30) || in[0]->dtype != OCT_DT_F32 || in[1]->dtype != OCT_DT_F32)
         return oct_err(OCT_E_UNSUPPORTED, "%s: rank or size too large for the device kernel", n->op_type);
     if (total == 0) return OCT_OK;
-    cl_int dims[8], sa[8], sb[8], nn = (cl_int)total;
+    cl_int dims[8], sa[8], sb[8];
     bcast(in[0], y, dims, sa);
     bcast(in[1], y, dims, sb);
-    cl_int same = oct_tensor_numel(in[0]) == total && oct_tensor_numel(in[1]) == total;
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_int), &d->op);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 3, sizeof(cl_mem), &in_mem[1]);
-    e |= clSetKernelArg(d->k, 4, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 5, sizeof(cl_int), &same);
-    e |= clSetKernelArg(d->k, 6, sizeof dims, dims);
+    int same = oct_tensor_numel(in[0]) == total && oct_tensor_numel(in[1]) == total;
+    OCT_TRY(oct_cl_args(d->k, "oct_binary_f32", "iimmmi", d->op, (int)total, in_mem[0], in_mem[1], out_mem[0], same));
+    /* the int8 vectors (no oct_cl_args letter) */
+    cl_int e = clSetKernelArg(d->k, 6, sizeof dims, dims);
     e |= clSetKernelArg(d->k, 7, sizeof sa, sa);
     e |= clSetKernelArg(d->k, 8, sizeof sb, sb);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting elementwise arguments");
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting the int8 arguments of oct_binary_f32");
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_binary_f32");
 }
 
@@ -102,16 +97,7 @@ static oct_status relu_run(oct_cl *cl, const oct_node *n, void *state, const oct
     if (total > (1 << 30) || in[0]->dtype != OCT_DT_F32)
         return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
     if (total == 0) return OCT_OK;
-    cl_int nn = (cl_int)total, kind = 1;
-    float z = 0.f;
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 3, sizeof(cl_int), &kind);
-    e |= clSetKernelArg(d->k, 4, sizeof(float), &z);
-    e |= clSetKernelArg(d->k, 5, sizeof(float), &z);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting activation arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_act_f32", "immiff", (int)total, in_mem[0], out_mem[0], 1, 0.0, 0.0));
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_act_f32");
 }
 

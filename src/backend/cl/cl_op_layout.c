@@ -130,19 +130,18 @@ static oct_status tr_run(oct_cl *cl, const oct_node *n, void *state, const oct_t
     for (int i = 0; i < x->rank; i++) perm[i] = np == x->rank ? (int)pa[i] : x->rank - 1 - i;
     int64_t xs[8], st = 1;
     for (int i = x->rank - 1; i >= 0; i--) xs[i] = st, st *= x->dims[i];
-    cl_int dims[8], strides[8], nn = (cl_int)total;
+    cl_int dims[8], strides[8];
     for (int k = 0; k < 8; k++) {
         int oi = y->rank - (8 - k);
         dims[k] = oi >= 0 ? (cl_int)y->dims[oi] : 1;
         strides[k] = oi >= 0 ? (cl_int)xs[perm[oi]] : 0;
     }
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(k, 1, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(k, 2, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(k, 3, sizeof dims, dims);
+    OCT_TRY(oct_cl_args(k, es == 4 ? "oct_transpose_32" : "oct_transpose_8", "mmi", in_mem[0], out_mem[0],
+                        (int)total));
+    /* the int8 vectors (no oct_cl_args letter) */
+    cl_int e = clSetKernelArg(k, 3, sizeof dims, dims);
     e |= clSetKernelArg(k, 4, sizeof strides, strides);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting transpose arguments");
+    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting the transpose kernel's int8 arguments");
     return oct_cl_launch_1d(cl, k, (size_t)total, "enqueueing the transpose kernel");
 }
 
@@ -161,18 +160,10 @@ static oct_status bmm_run(oct_cl *cl, const oct_node *n, void *state, const oct_
     if (b->dims[b->rank - 2] != K || (ab != 1 && ab != batches) || (bb != 1 && bb != batches))
         return oct_err(OCT_E_UNSUPPORTED, "%s: batch broadcast the device kernel does not do", n->op_type);
     if (batches == 0 || M == 0 || N == 0) return OCT_OK;
-    cl_int v[] = {(cl_int)batches, (cl_int)M, (cl_int)N, (cl_int)K, ab == 1 ? 0 : (cl_int)(M * K),
-                  bb == 1 ? 0 : (cl_int)(K * N)};
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &in_mem[1]);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_mem), &out_mem[0]);
-    for (int i = 0; i < 6; i++) e |= clSetKernelArg(d->k, (cl_uint)(3 + i), sizeof(cl_int), &v[i]);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting batched matmul arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_bmm_f32", "mmmiiiiii", in_mem[0], in_mem[1], out_mem[0], (int)batches, (int)M,
+                        (int)N, (int)K, ab == 1 ? 0 : (int)(M * K), bb == 1 ? 0 : (int)(K * N)));
     size_t gws[3] = {(size_t)(N + 7) / 8, (size_t)M, (size_t)batches};
-    if (oct_cl_fault("enqueue")) return oct_err(OCT_E_DEVICE, "OpenCL: enqueue failed (injected by OCTET_CL_FAIL)");
-    e = clEnqueueNDRangeKernel(cl->queue, d->k, 3, NULL, gws, NULL, 0, NULL, NULL);
-    return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing oct_bmm_f32");
+    return oct_cl_launch(cl, d->k, 3, gws, "enqueueing oct_bmm_f32");
 }
 
 static oct_status concat_run(oct_cl *cl, const oct_node *n, void *state, const oct_tensor *const *in,
@@ -193,15 +184,8 @@ static oct_status concat_run(oct_cl *cl, const oct_node *n, void *state, const o
     for (int j = 0; j < n->n_in; j++) {
         int64_t inner_x = oct_tensor_numel(in[j]) / (outer ? outer : 1);
         if (outer && inner_x) {
-            cl_int o = (cl_int)outer, ix = (cl_int)inner_x, iy = (cl_int)inner_y, off = (cl_int)offset;
-            cl_int e = CL_SUCCESS;
-            e |= clSetKernelArg(k, 0, sizeof(cl_mem), &in_mem[j]);
-            e |= clSetKernelArg(k, 1, sizeof(cl_mem), &out_mem[0]);
-            e |= clSetKernelArg(k, 2, sizeof(cl_int), &o);
-            e |= clSetKernelArg(k, 3, sizeof(cl_int), &ix);
-            e |= clSetKernelArg(k, 4, sizeof(cl_int), &iy);
-            e |= clSetKernelArg(k, 5, sizeof(cl_int), &off);
-            if (e != CL_SUCCESS) return oct_cl_fail(e, "setting concat arguments");
+            OCT_TRY(oct_cl_args(k, es == 4 ? "oct_concat_32" : "oct_concat_8", "mmiiii", in_mem[j], out_mem[0],
+                                (int)outer, (int)inner_x, (int)inner_y, (int)offset));
             OCT_TRY(oct_cl_launch_1d(cl, k, (size_t)(outer * inner_x), "enqueueing the concat kernel"));
         }
         offset += inner_x;
@@ -226,16 +210,8 @@ static oct_status gather_run(oct_cl *cl, const oct_node *n, void *state, const o
     int64_t total = outer * d->ni * inner;
     if (total == 0) return OCT_OK;
     cl_kernel k = es == 4 ? d->k : d->k8;
-    cl_int o = (cl_int)outer, D = (cl_int)d->min_d, ni = (cl_int)d->ni, inn = (cl_int)inner;
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(k, 1, sizeof(cl_mem), &d->idx);
-    e |= clSetKernelArg(k, 2, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(k, 3, sizeof(cl_int), &o);
-    e |= clSetKernelArg(k, 4, sizeof(cl_int), &D);
-    e |= clSetKernelArg(k, 5, sizeof(cl_int), &ni);
-    e |= clSetKernelArg(k, 6, sizeof(cl_int), &inn);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting gather arguments");
+    OCT_TRY(oct_cl_args(k, es == 4 ? "oct_gather_32" : "oct_gather_8", "mmmiiii", in_mem[0], d->idx, out_mem[0],
+                        (int)outer, (int)d->min_d, (int)d->ni, (int)inner));
     return oct_cl_launch_1d(cl, k, (size_t)total, "enqueueing the gather kernel");
 }
 

@@ -124,45 +124,22 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
         cl_int outer = 1, L = (cl_int)x->dims[ax], inner = 1, mean = !strcmp(n->op_type, "ReduceMean");
         for (int i = 0; i < ax; i++) outer *= (cl_int)x->dims[i];
         for (int i = ax + 1; i < x->rank; i++) inner *= (cl_int)x->dims[i];
-        cl_int e = CL_SUCCESS;
-        e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-        e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-        e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &outer);
-        e |= clSetKernelArg(d->k, 3, sizeof(cl_int), &L);
-        e |= clSetKernelArg(d->k, 4, sizeof(cl_int), &inner);
-        e |= clSetKernelArg(d->k, 5, sizeof(cl_int), &mean);
-        if (e != CL_SUCCESS) return oct_cl_fail(e, "setting reduce arguments");
+        OCT_TRY(oct_cl_args(d->k, "oct_reduce_axis_f32", "mmiiii", in_mem[0], out_mem[0], outer, L, inner, mean));
         return oct_cl_launch_1d(cl, d->k, (size_t)outer * (size_t)inner, "enqueueing oct_reduce_axis_f32");
     }
-    cl_int L = (cl_int)x->dims[x->rank - 1], rows = L ? (cl_int)(total / L) : 0, nn = (cl_int)total;
-    cl_int e = CL_SUCCESS;
+    cl_int L = (cl_int)x->dims[x->rank - 1], rows = L ? (cl_int)(total / L) : 0;
     if (!strcmp(n->op_type, "Gelu")) {
-        e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-        e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-        e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &nn);
-        if (e != CL_SUCCESS) return oct_cl_fail(e, "setting gelu arguments");
+        OCT_TRY(oct_cl_args(d->k, "oct_gelu_f32", "mmi", in_mem[0], out_mem[0], (int)total));
         return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_gelu_f32");
     }
     if (!strcmp(n->op_type, "Softmax")) {
-        e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-        e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-        e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &rows);
-        e |= clSetKernelArg(d->k, 3, sizeof(cl_int), &L);
-        if (e != CL_SUCCESS) return oct_cl_fail(e, "setting softmax arguments");
+        OCT_TRY(oct_cl_args(d->k, "oct_softmax_rows_f32", "mmii", in_mem[0], out_mem[0], rows, L));
         return oct_cl_launch_1d(cl, d->k, (size_t)rows, "enqueueing oct_softmax_rows_f32");
     }
     if (L != d->D) return oct_err(OCT_E_SHAPE, "%s: last dim %d, scale has %d", n->op_type, (int)L, d->D);
-    cl_int has_beta = d->beta != NULL;
     float eps = oct_attr_float(n, "epsilon", 1e-5f);
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &d->gamma);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_mem), d->beta ? &d->beta : &d->gamma);
-    e |= clSetKernelArg(d->k, 3, sizeof(cl_int), &has_beta);
-    e |= clSetKernelArg(d->k, 4, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 5, sizeof(cl_int), &rows);
-    e |= clSetKernelArg(d->k, 6, sizeof(cl_int), &L);
-    e |= clSetKernelArg(d->k, 7, sizeof(float), &eps);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting layernorm arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_layernorm_rows_f32", "mmmimiif", in_mem[0], d->gamma, d->beta ? d->beta : d->gamma,
+                        d->beta != NULL, out_mem[0], rows, L, (double)eps));
     return oct_cl_launch_1d(cl, d->k, (size_t)rows, "enqueueing oct_layernorm_rows_f32");
 }
 

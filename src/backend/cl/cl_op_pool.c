@@ -52,15 +52,10 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
     const oct_tensor *x = in[0];
     if (x->dtype != OCT_DT_F32 || x->rank != 4 || oct_tensor_numel(x) > (1 << 30))
         return oct_err(OCT_E_UNSUPPORTED, "%s: only 2-D float pooling on the device", n->op_type);
-    cl_int e = CL_SUCCESS;
     if (d->global) {
         cl_int hw = (cl_int)(x->dims[2] * x->dims[3]), planes = (cl_int)(x->dims[0] * x->dims[1]);
         if (planes == 0) return OCT_OK;
-        e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-        e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-        e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &hw);
-        e |= clSetKernelArg(d->k, 3, sizeof(cl_int), &planes);
-        if (e != CL_SUCCESS) return oct_cl_fail(e, "setting pooling arguments");
+        OCT_TRY(oct_cl_args(d->k, "oct_gap_f32", "mmii", in_mem[0], out_mem[0], hw, planes));
         return oct_cl_launch_1d(cl, d->k, (size_t)planes, "enqueueing oct_gap_f32");
     }
     oct_pooling_opts po = {1, 1};
@@ -69,13 +64,10 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
     if (g.nsp != 2) return oct_err(OCT_E_UNSUPPORTED, "%s: only 2-D pooling on the device", n->op_type);
     cl_int total = (cl_int)oct_tensor_numel(out[0]);
     if (total == 0) return OCT_OK;
-    cl_int v[] = {(cl_int)g.in[1], (cl_int)g.in[2], (cl_int)g.out[1], (cl_int)g.out[2], (cl_int)g.k[1], (cl_int)g.k[2],
-                  (cl_int)g.s[1],  (cl_int)g.s[2],  (cl_int)g.d[1],   (cl_int)g.d[2],   (cl_int)g.pb[1], (cl_int)g.pb[2],
-                  d->is_max,       (cl_int)oct_attr_int(n, "count_include_pad", 0), total};
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-    for (size_t q = 0; q < sizeof v / sizeof *v; q++) e |= clSetKernelArg(d->k, (cl_uint)(2 + q), sizeof(cl_int), &v[q]);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting pooling arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_pool2d_f32", "mmiiiiiiiiiiiiiii", in_mem[0], out_mem[0], (int)g.in[1], (int)g.in[2],
+                        (int)g.out[1], (int)g.out[2], (int)g.k[1], (int)g.k[2], (int)g.s[1], (int)g.s[2], (int)g.d[1],
+                        (int)g.d[2], (int)g.pb[1], (int)g.pb[2], d->is_max,
+                        (int)oct_attr_int(n, "count_include_pad", 0), total));
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_pool2d_f32");
 }
 

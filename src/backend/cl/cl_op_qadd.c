@@ -112,19 +112,8 @@ static oct_status add_run(oct_cl *cl, const oct_node *n, void *state, const oct_
     if (oct_tensor_numel(in[0]) != total || oct_tensor_numel(in[3]) != total || total > (1 << 30))
         return oct_err(OCT_E_UNSUPPORTED, "%s: broadcasting operands stay on the CPU", n->op_type);
     if (total == 0) return OCT_OK;
-    cl_int nn = (cl_int)total, sg = d->is_signed;
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &in_mem[3]);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 3, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k, 4, sizeof(float), &d->ra);
-    e |= clSetKernelArg(d->k, 5, sizeof(float), &d->rb);
-    e |= clSetKernelArg(d->k, 6, sizeof(float), &d->fixed);
-    e |= clSetKernelArg(d->k, 7, sizeof(float), &d->lo);
-    e |= clSetKernelArg(d->k, 8, sizeof(float), &d->hi);
-    e |= clSetKernelArg(d->k, 9, sizeof(cl_int), &sg);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting QLinearAdd arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_qadd_vv_8", "mmmifffffi", in_mem[0], in_mem[3], out_mem[0], (int)total,
+                        (double)d->ra, (double)d->rb, (double)d->fixed, (double)d->lo, (double)d->hi, d->is_signed));
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_qadd_vv_8");
 }
 
@@ -139,23 +128,11 @@ static oct_status gap_run(oct_cl *cl, const oct_node *n, void *state, const oct_
     for (int i = cl_last ? 1 : 2; i < (cl_last ? x->rank - 1 : x->rank); i++) S *= x->dims[i];
     if (N * C == 0) return OCT_OK;
     if (S > (1 << 23)) return oct_err(OCT_E_UNSUPPORTED, "%s: plane too large", n->op_type);
-    cl_int planes = (cl_int)(N * C), cc = (cl_int)C, ss = (cl_int)S, last = cl_last, sg = d->is_signed;
+    cl_int planes = (cl_int)(N * C);
     float scale = d->xs / (d->ys * (float)S); /* as the CPU: x_scale / (y_scale * S) */
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &planes);
-    e |= clSetKernelArg(d->k, 3, sizeof(cl_int), &cc);
-    e |= clSetKernelArg(d->k, 4, sizeof(cl_int), &ss);
-    e |= clSetKernelArg(d->k, 5, sizeof(cl_int), &last);
-    e |= clSetKernelArg(d->k, 6, sizeof(cl_int), &d->zx);
-    e |= clSetKernelArg(d->k, 7, sizeof(float), &scale);
-    e |= clSetKernelArg(d->k, 8, sizeof(float), &d->lo);
-    e |= clSetKernelArg(d->k, 9, sizeof(float), &d->hi);
-    e |= clSetKernelArg(d->k, 10, sizeof(cl_int), &d->zy);
-    e |= clSetKernelArg(d->k, 11, sizeof(cl_int), &sg);
+    OCT_TRY(oct_cl_args(d->k, "oct_qgap_8", "mmiiiiifffii", in_mem[0], out_mem[0], planes, (int)C, (int)S, cl_last,
+                        d->zx, (double)scale, (double)d->lo, (double)d->hi, d->zy, d->is_signed));
     (void)out;
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting QLinearGlobalAveragePool arguments");
     return oct_cl_launch_1d(cl, d->k, (size_t)planes, "enqueueing oct_qgap_8");
 }
 

@@ -107,30 +107,13 @@ static oct_status run(oct_cl *cl, const oct_node *n, void *state, const oct_tens
     OCT_TRY(oct_conv_attrs_geom(n, &v, in[3], 0, &g));
     if (g.N == 0 || g.out_sp == 0) return OCT_OK;
     uint32_t za = (uint32_t)(d->qp.xdt == OCT_DT_I8 ? d->qp.zx + 128 : d->qp.zx) & 0xffu;
-    cl_uint flip = d->qp.xdt == OCT_DT_I8 ? 0x80808080u : 0u, pad = za * 0x01010101u;
-    cl_int lo = d->qp.q_lo - d->qp.zo, hi = d->qp.q_hi - d->qp.zo, sgn = d->qp.ydt == OCT_DT_I8;
-    cl_int v1[] = {(cl_int)g.in[1], (cl_int)g.in[2], d->C, d->M, (cl_int)g.out[1], (cl_int)g.out[2], d->KH, d->KW,
-                   (cl_int)g.s[1], (cl_int)g.s[2], (cl_int)g.d[1], (cl_int)g.d[2], (cl_int)g.pb[1], (cl_int)g.pb[2]};
-    cl_int e = CL_SUCCESS;
-    cl_uint i = 0;
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &d->w);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &d->colterm);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &d->m0);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &d->shift);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_mem), &out_mem[0]);
-    for (size_t q = 0; q < sizeof v1 / sizeof *v1; q++) e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &v1[q]);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_uint), &flip);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_uint), &pad);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &d->qp.zo);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &lo);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &hi);
-    e |= clSetKernelArg(d->k, i++, sizeof(cl_int), &sgn);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting int8 conv arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_qconv_nhwc_i8", "mmmmmmiiiiiiiiiiiiiiuuiiii", in_mem[0], d->w, d->colterm, d->m0,
+                        d->shift, out_mem[0], (int)g.in[1], (int)g.in[2], d->C, d->M, (int)g.out[1], (int)g.out[2],
+                        d->KH, d->KW, (int)g.s[1], (int)g.s[2], (int)g.d[1], (int)g.d[2], (int)g.pb[1], (int)g.pb[2],
+                        d->qp.xdt == OCT_DT_I8 ? 0x80808080u : 0u, za * 0x01010101u, d->qp.zo,
+                        d->qp.q_lo - d->qp.zo, d->qp.q_hi - d->qp.zo, d->qp.ydt == OCT_DT_I8));
     size_t gws[3] = {(size_t)(d->M + 15) / 16, (size_t)g.out[2], (size_t)(g.N * g.out[1])};
-    if (oct_cl_fault("enqueue")) return oct_err(OCT_E_DEVICE, "OpenCL: enqueue failed (injected by OCTET_CL_FAIL)");
-    e = clEnqueueNDRangeKernel(cl->queue, d->k, 3, NULL, gws, NULL, 0, NULL, NULL);
-    return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing oct_qconv_nhwc_i8");
+    return oct_cl_launch(cl, d->k, 3, gws, "enqueueing oct_qconv_nhwc_i8");
 }
 
 static unsigned consumed(const oct_node *n)

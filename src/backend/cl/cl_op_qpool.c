@@ -95,14 +95,10 @@ static oct_status mp_run(oct_cl *cl, const oct_node *n, void *state, const oct_t
     if (g.nsp != 2) return oct_err(OCT_E_UNSUPPORTED, "%s: 2-D only", n->op_type);
     cl_int total = (cl_int)oct_tensor_numel(out[0]);
     if (total == 0) return OCT_OK;
-    cl_int a[] = {(cl_int)g.in[1], (cl_int)g.in[2], (cl_int)g.c,    (cl_int)g.out[1], (cl_int)g.out[2],
-                  (cl_int)g.k[1],  (cl_int)g.k[2],  (cl_int)g.s[1], (cl_int)g.s[2],   (cl_int)g.d[1],
-                  (cl_int)g.d[2],  (cl_int)g.pb[1], (cl_int)g.pb[2], x->dtype == OCT_DT_I8, total};
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-    for (size_t q = 0; q < sizeof a / sizeof *a; q++) e |= clSetKernelArg(d->k, (cl_uint)(2 + q), sizeof(cl_int), &a[q]);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting int8 max pooling arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_maxpool_nhwc_8", "mmiiiiiiiiiiiiiii", in_mem[0], out_mem[0], (int)g.in[1],
+                        (int)g.in[2], (int)g.c, (int)g.out[1], (int)g.out[2], (int)g.k[1], (int)g.k[2], (int)g.s[1],
+                        (int)g.s[2], (int)g.d[1], (int)g.d[2], (int)g.pb[1], (int)g.pb[2], x->dtype == OCT_DT_I8,
+                        total));
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_maxpool_nhwc_8");
 }
 
@@ -114,17 +110,9 @@ static oct_status q_run(oct_cl *cl, const oct_node *n, void *state, const oct_te
     if (in[0]->dtype != OCT_DT_F32 || out[0]->dtype != d->qdt || total > (1 << 30))
         return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
     if (total == 0) return OCT_OK;
-    cl_int nn = (cl_int)total, zp = d->zp;
     float lo = (float)(oct_quant_lo(d->qdt) - d->zp), hi = (float)(oct_quant_hi(d->qdt) - d->zp);
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k, 3, sizeof(float), &d->scale);
-    e |= clSetKernelArg(d->k, 4, sizeof(float), &lo);
-    e |= clSetKernelArg(d->k, 5, sizeof(float), &hi);
-    e |= clSetKernelArg(d->k, 6, sizeof(cl_int), &zp);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting quantize arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_quantize_static", "mmifffi", in_mem[0], out_mem[0], (int)total, (double)d->scale,
+                        (double)lo, (double)hi, d->zp));
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_quantize_static");
 }
 
@@ -136,15 +124,8 @@ static oct_status dq_run(oct_cl *cl, const oct_node *n, void *state, const oct_t
     if ((in[0]->dtype != OCT_DT_U8 && in[0]->dtype != OCT_DT_I8) || out[0]->dtype != OCT_DT_F32 || total > (1 << 30))
         return oct_err(OCT_E_UNSUPPORTED, "%s: not for the device kernel", n->op_type);
     if (total == 0) return OCT_OK;
-    cl_int nn = (cl_int)total, zp = d->zp, sg = in[0]->dtype == OCT_DT_I8;
-    cl_int e = CL_SUCCESS;
-    e |= clSetKernelArg(d->k, 0, sizeof(cl_mem), &in_mem[0]);
-    e |= clSetKernelArg(d->k, 1, sizeof(cl_mem), &out_mem[0]);
-    e |= clSetKernelArg(d->k, 2, sizeof(cl_int), &nn);
-    e |= clSetKernelArg(d->k, 3, sizeof(float), &d->scale);
-    e |= clSetKernelArg(d->k, 4, sizeof(cl_int), &zp);
-    e |= clSetKernelArg(d->k, 5, sizeof(cl_int), &sg);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting dequantize arguments");
+    OCT_TRY(oct_cl_args(d->k, "oct_dequantize_static", "mmifii", in_mem[0], out_mem[0], (int)total, (double)d->scale,
+                        d->zp, in[0]->dtype == OCT_DT_I8));
     return oct_cl_launch_1d(cl, d->k, (size_t)total, "enqueueing oct_dequantize_static");
 }
 

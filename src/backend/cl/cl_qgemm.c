@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backend/cl/cl_gemm.h"
+#include "backend/cl/cl_ops.h"
 
 #define NB 16 /* columns per panel (the kernel's uint16) */
 
@@ -72,35 +73,13 @@ oct_status oct_cl_qgemm(oct_cl *cl, cl_kernel k, const oct_cl_qgemm_args *a)
     int lo = a->q_lo - a->zo, hi = a->q_hi - a->zo;
     cl_mem m0 = a->m0 ? a->m0 : any, sh = a->shift ? a->shift : any, sc = a->scale ? a->scale : any;
     cl_mem fb = a->fbias ? a->fbias : any;
-    cl_int e = CL_SUCCESS;
-    int i = 0;
-    e |= clSetKernelArg(k, i++, sizeof(int), &a->M);
-    e |= clSetKernelArg(k, i++, sizeof(int), &w->N);
-    e |= clSetKernelArg(k, i++, sizeof(int), &w->K);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &a->A);
-    e |= clSetKernelArg(k, i++, sizeof(int), &a->lda);
-    e |= clSetKernelArg(k, i++, sizeof(cl_uint), &flip);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &w->b);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &a->colterm);
-    e |= clSetKernelArg(k, i++, sizeof(int), &out);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &a->C);
-    e |= clSetKernelArg(k, i++, sizeof(int), &a->ldc);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &m0);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &sh);
-    e |= clSetKernelArg(k, i++, sizeof(int), &a->zo);
-    e |= clSetKernelArg(k, i++, sizeof(int), &lo);
-    e |= clSetKernelArg(k, i++, sizeof(int), &hi);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &sc);
-    e |= clSetKernelArg(k, i++, sizeof(cl_mem), &fb);
-    e |= clSetKernelArg(k, i++, sizeof(int), &has_fbias);
-    e |= clSetKernelArg(k, i++, sizeof(int), &a->clamp);
-    e |= clSetKernelArg(k, i++, sizeof(float), &a->f_lo);
-    e |= clSetKernelArg(k, i++, sizeof(float), &a->f_hi);
-    if (e != CL_SUCCESS) return oct_cl_fail(e, "setting int8 gemm arguments");
+    OCT_TRY(oct_cl_args(k, "oct_gemm_i8", "iiimiummimimmiiimmiiff", a->M, w->N, w->K, a->A, a->lda, flip, w->b,
+                        a->colterm, out, a->C, a->ldc, m0, sh, a->zo, lo, hi, sc, fb, has_fbias, a->clamp,
+                        (double)a->f_lo, (double)a->f_hi));
     size_t gws[2], lws[2];
     int use_lws;
     oct_cl_gemm_sizes(cl, a->M, w->N, NB, cl->gemm_tm, gws, lws, &use_lws);
     if (oct_cl_fault("enqueue")) return oct_err(OCT_E_DEVICE, "OpenCL: enqueue failed (injected by OCTET_CL_FAIL)");
-    e = clEnqueueNDRangeKernel(cl->queue, k, 2, NULL, gws, use_lws ? lws : NULL, 0, NULL, NULL);
+    cl_int e = clEnqueueNDRangeKernel(cl->queue, k, 2, NULL, gws, use_lws ? lws : NULL, 0, NULL, NULL);
     return e == CL_SUCCESS ? OCT_OK : oct_cl_fail(e, "enqueueing oct_gemm_i8");
 }
