@@ -9,6 +9,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
+    {"serve", oct_cmd_serve, "serve the model repository over HTTP: /infer, KServe v2, /metrics"},
     {"inspect", oct_cmd_inspect, "show a model's inputs, outputs, ops, parameters and peak memory"},
     {"run", oct_cmd_run, "run a model on .npy inputs and write .npy outputs"},
     {"eval", oct_cmd_eval, "top-1 accuracy and throughput on a labelled data set"},

@@ -156,10 +156,72 @@ const float *oct_model_config_norm(const oct_model_config *c, float norm[3])
     return norm;
 }
 
+static oct_status get_int(const char *path, const char *key, json_t *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return oct_err(OCT_E_INVALID, "%s: '%s' must be an integer in [%lld, %lld]", path, key, (long long)lo,
+                       (long long)hi);
+    *out = json_integer_value(v);
+    return OCT_OK;
+}
+
+static oct_status parse_batching(const char *path, json_t *db, oct_model_config *c)
+{
+    static const char *const keys[] = {"max_queue_delay_us", "preferred_batch_sizes", NULL};
+    if (!json_is_object(db)) return oct_err(OCT_E_INVALID, "%s: 'dynamic_batching' must be an object", path);
+    OCT_TRY(check_keys(path, "dynamic_batching", db, keys));
+    oct_serving_config *sv = &c->serving;
+    sv->dynamic_batching = 1;
+    json_t *v = json_object_get(db, "max_queue_delay_us");
+    if (v) OCT_TRY(get_int(path, "dynamic_batching.max_queue_delay_us", v, 0, 10000000, &sv->max_queue_delay_us));
+    if ((v = json_object_get(db, "preferred_batch_sizes"))) {
+        if (!json_is_array(v) || json_array_size(v) > OCT_CFG_MAX_PREF)
+            return oct_err(OCT_E_INVALID, "%s: 'dynamic_batching.preferred_batch_sizes' must be an array of at most %d "
+                           "sizes", path, OCT_CFG_MAX_PREF);
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            int64_t b;
+            OCT_TRY(get_int(path, "dynamic_batching.preferred_batch_sizes[]", e, 1, 65536, &b));
+            if (i && b <= sv->preferred[i - 1])
+                return oct_err(OCT_E_INVALID, "%s: 'dynamic_batching.preferred_batch_sizes' must ascend", path);
+            sv->preferred[sv->n_preferred++] = (int)b;
+        }
+    }
+    return OCT_OK;
+}
+
+static oct_status parse_serving(const char *path, json_t *root, oct_model_config *c)
+{
+    oct_serving_config *sv = &c->serving;
+    sv->max_queue_delay_us = 500;
+    sv->max_queue_size = 1024;
+    sv->instance_count = 1;
+    int64_t x;
+    json_t *v;
+    if ((v = json_object_get(root, "dynamic_batching"))) OCT_TRY(parse_batching(path, v, c));
+    if ((v = json_object_get(root, "max_queue_size"))) {
+        OCT_TRY(get_int(path, "max_queue_size", v, 1, 1 << 20, &x));
+        sv->max_queue_size = (int)x;
+    }
+    if ((v = json_object_get(root, "default_timeout_us")))
+        OCT_TRY(get_int(path, "default_timeout_us", v, 0, (int64_t)3600 * 1000000, &sv->default_timeout_us));
+    if ((v = json_object_get(root, "instance_count"))) {
+        OCT_TRY(get_int(path, "instance_count", v, 1, 64, &x));
+        sv->instance_count = (int)x;
+    }
+    for (int i = 0; i < sv->n_preferred; i++)
+        if (c->max_batch_size > 0 && sv->preferred[i] > c->max_batch_size)
+            return oct_err(OCT_E_INVALID, "%s: preferred batch size %d is above max_batch_size %d", path,
+                           sv->preferred[i], c->max_batch_size);
+    return OCT_OK;
+}
+
 static oct_status parse(const char *path, json_t *root, oct_model_config *c)
 {
     static const char *const keys[] = {"name", "platform", "model_file", "max_batch_size", "inputs", "outputs",
-                                       "preprocess", "labels", "quantization", NULL};
+                                       "preprocess", "labels", "quantization", "dynamic_batching",
+                                       "max_queue_size", "default_timeout_us", "instance_count", NULL};
     if (!json_is_object(root)) return oct_err(OCT_E_INVALID, "%s: top level must be an object", path);
     OCT_TRY(check_keys(path, NULL, root, keys));
     json_t *v;
@@ -207,7 +269,7 @@ static oct_status parse(const char *path, json_t *root, oct_model_config *c)
         OCT_TRY(check_idx_norm(path, "quantization.calibration.data", c->quant.has_calib_data, &c->quant.calib, c));
         OCT_TRY(check_idx_norm(path, "quantization.accuracy_budget.data", c->quant.has_budget, &c->quant.budget_data, c));
     }
-    return OCT_OK;
+    return parse_serving(path, root, c);
 }
 
 oct_status oct_model_config_load(const char *path, oct_model_config *c)

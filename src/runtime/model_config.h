@@ -16,6 +16,19 @@ typedef struct oct_io_spec {
     int64_t dims[OCT_MAX_RANK]; /* -1 = variable (batch) */
 } oct_io_spec;
 
+#define OCT_CFG_MAX_PREF 8
+
+/* Serving settings (the server's scheduler; the CLI ignores them). */
+typedef struct oct_serving_config {
+    int dynamic_batching;        /* 1: the "dynamic_batching" section is present */
+    int64_t max_queue_delay_us;  /* dynamic_batching.max_queue_delay_us (default 500) */
+    int n_preferred;             /* dynamic_batching.preferred_batch_sizes (ascending) */
+    int preferred[OCT_CFG_MAX_PREF];
+    int max_queue_size;          /* requests waiting, beyond which 503 (default 1024) */
+    int64_t default_timeout_us;  /* queue deadline when a request sets none (0: none) */
+    int instance_count;          /* sessions (worker threads) for the model (default 1) */
+} oct_serving_config;
+
 typedef struct oct_model_config {
     char name[128];
     char platform[32];       /* "onnx" */
@@ -32,6 +45,7 @@ typedef struct oct_model_config {
     int n_labels;
     char **labels;
     oct_qconfig quant;       /* "quantization" (oct_qconfig_default when absent) */
+    oct_serving_config serving;
 } oct_model_config;
 
 oct_status oct_model_config_load(const char *path, oct_model_config *cfg);
