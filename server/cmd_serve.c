@@ -1,13 +1,17 @@
 /* octet serve — the HTTP inference server. Start-up: settings, model
  * repository scan, HTTP listening (live at once, ready once models load),
- * models loaded in the background. SIGTERM / SIGINT: stop accepting, run the
- * queued work, answer every suspended connection, wait for the answers to go
- * out (up to drain_seconds), exit 0. */
+ * models loaded in the background. SIGTERM / SIGINT: new requests get 503
+ * (not ready, shutting down), the queued work runs and every suspended
+ * connection gets its answer, open connections get up to drain_seconds to
+ * finish, then the listening socket closes and the process exits 0. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +90,31 @@ bad:
     return -1;
 }
 
+/* After MHD_quiesce_daemon: connections the kernel completed but MHD never
+ * accepted would be reset when the listening socket closes. Accept each,
+ * read what it sent and answer 503 (shutting down) before closing. */
+static void refuse_backlog(MHD_socket fd)
+{
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    static const char msg[] = "{\"error\":\"the server is shutting down\"}";
+    char ans[256], sink[16384];
+    int n = snprintf(ans, sizeof ans,
+                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+                     "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", sizeof msg - 1, msg);
+    /* bounded: clients that keep reconnecting must not hold the shutdown open */
+    for (int c, i = 0; i < 256 && (c = accept(fd, NULL, NULL)) >= 0; i++) {
+        struct timeval tv = {0, 200 * 1000};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssize_t got = recv(c, sink, sizeof sink, 0); /* the request head (unread bytes would turn close into a reset) */
+        (void)got;
+        if (write(c, ans, (size_t)n) < 0) { /* gone already */ }
+        shutdown(c, SHUT_WR);
+        while (recv(c, sink, sizeof sink, 0) > 0) {}
+        close(c);
+    }
+    close(fd);
+}
+
 static void wait_drained(oct_srv *srv)
 {
     struct timespec ts = {0, 20 * 1000 * 1000};
@@ -145,14 +174,18 @@ int oct_cmd_serve(int argc, char **argv)
 
     int sig = 0;
     sigwait(&sigs, &sig);
-    fprintf(stderr, "octet serve: %s: stopping (no new connections; finishing queued requests)\n",
+    fprintf(stderr, "octet serve: %s: stopping (new requests get 503; finishing queued requests)\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    /* 1. no new work: readiness and inference answer 503 (Connection: close) */
     __atomic_store_n(&srv.stopping, 1, __ATOMIC_RELEASE);
-    MHD_socket lfd = MHD_quiesce_daemon(srv.daemon);
-    if (lfd != MHD_INVALID_SOCKET) close(lfd); /* new connections are refused from here on */
+    /* 2. queued work runs; every suspended connection is resumed with its answer */
     if (have_loader) pthread_join(lt, NULL); /* a model mid-load finishes loading first */
-    oct_repo_stop(srv.repo, 1);                /* queued work runs; every suspended connection is resumed */
+    oct_repo_stop(srv.repo, 1);
+    /* 3. answers go out and clients close (bounded by drain_seconds) */
     wait_drained(&srv);
+    /* 4. stop listening: connections the kernel queued but MHD never took get a 503 too */
+    MHD_socket lfd = MHD_quiesce_daemon(srv.daemon);
+    if (lfd != MHD_INVALID_SOCKET) refuse_backlog(lfd);
     MHD_stop_daemon(srv.daemon);
     oct_repo_free(srv.repo);
     oct_metrics_free(srv.metrics);

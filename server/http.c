@@ -72,9 +72,7 @@ static enum MHD_Result send_answer(oct_req *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(r->conn, r->code, resp);
     MHD_destroy_response(resp);
-    int64_t now = oct_sched_now_ns(), q = -1, c = -1;
-    if (r->job.t_start_ns) q = r->job.t_start_ns - r->job.t_submit_ns, c = r->job.t_end_ns - r->job.t_start_ns;
-    oct_metrics_request(r->srv->metrics, r->model ? r->model->index : -1, r->endpoint, r->code, now - r->t0_ns, q, c);
+    r->queued = ret == MHD_YES;
     return ret;
 }
 
@@ -134,9 +132,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode why)
 {
-    (void)cls, (void)conn, (void)why;
+    (void)cls, (void)conn;
     oct_req *r = *con_cls;
     if (!r) return;
+    /* every request is counted here, also when the client left before its answer (499) */
+    int64_t now = oct_sched_now_ns(), q = -1, c = -1;
+    if (r->job.t_start_ns) q = r->job.t_start_ns - r->job.t_submit_ns, c = r->job.t_end_ns - r->job.t_start_ns;
+    unsigned code = r->queued ? r->code : 499; /* as nginx: 499 when the client left before the answer went out */
+    (void)why;
+    oct_metrics_request(r->srv->metrics, r->model ? r->model->index : -1, r->endpoint, code, now - r->t0_ns, q, c);
     for (int i = 0; i < OCT_JOB_MAX_IO; i++) {
         oct_tensor_free(r->job.in[i]);
         oct_tensor_free(r->job.out[i]);

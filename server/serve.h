@@ -58,6 +58,7 @@ typedef struct oct_req {
     oct_model *model;        /* NULL for non-model routes */
     /* the answer (set by a handler, or by the worker before resuming) */
     int has_resp;
+    int queued;              /* the answer was handed to MHD */
     unsigned code;
     char *resp;
     size_t resp_len;
