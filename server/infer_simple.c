@@ -2,7 +2,8 @@
  *   {"model": "fmnist_cnn", "inputs": {"input": [[...]]}, "top_k": 3, "timeout_us": 50000, "outputs": ["logits"]}
  * "inputs" may be the array alone for a single-input model. An input's nesting
  * gives its shape: the model's full shape (batch first), one example (the
- * shape without the batch), or a flat list of whole examples. The answer:
+ * shape without the batch), a flat list of whole examples, or a list of
+ * flattened examples ([batch, values per example]). The answer:
  *   {"model", "outputs": {"logits": [[...]]}, "top_k": [[{"class", "score", "label"}...]...],
  *    "precision", "device", "batch_size", "timing_us": {"queue", "compute", "total"}} */
 #include <stdlib.h>
@@ -30,10 +31,14 @@ static oct_status input_tensor(const oct_model *m, int i, json_t *v, oct_tensor 
         memcpy(dims, io->dims, sizeof dims);
         dims[0] = sh[0] / per;
         r = io->rank;
+    } else if (m->batch_dim && r == 2 && per > 0 && sh[1] == per) { /* a list of flattened examples */
+        memcpy(dims, io->dims, sizeof dims);
+        dims[0] = sh[0];
+        r = io->rank;
     } else {
         return oct_err(OCT_E_SHAPE, "input '%s': arrays nested %d deep with %lld values at the top; the model takes %d "
                        "dimensions%s", io->name, r, r ? (long long)sh[0] : 0LL, io->rank,
-                       m->batch_dim ? " (or one example without the batch dimension, or a flat list of examples)" : "");
+                       m->batch_dim ? " (or one example without the batch dimension, or flat examples)" : "");
     }
     OCT_TRY(oct_infer_check_shape(m, i, r, dims));
     return oct_json_to_tensor(v, io->dtype, r, dims, out);

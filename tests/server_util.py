@@ -88,6 +88,8 @@ def make_repo(extra=None):
             cfg = json.load(f)
         if name == "fmnist_cnn":
             cfg["dynamic_batching"] = {"max_queue_delay_us": 2000}
+        else:
+            cfg["instance_count"] = 2
         add(name, os.path.join(ROOT, "models", name, "model.onnx"), cfg)
     add("dtypes", os.path.join(HERE, "data", "server", "dtypes.onnx"), {"name": "dtypes", "max_batch_size": 8})
     add("slow", os.path.join(HERE, "data", "server", "slow.onnx"),
