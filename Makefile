@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build test clean demo
+.PHONY: all deps build test clean demo serve
 
 all: build
 
@@ -32,3 +32,9 @@ demo: build
 	      --idx-labels $(FMNIST)/t10k-labels-idx1-ubyte.gz || exit 1; \
 	  done; \
 	done
+
+# Install, build and serve the bundled models on 127.0.0.1:8000 (Ctrl-C stops it).
+# Extra flags: make serve SERVE_ARGS="--port 9000 --device opencl"
+SERVE_ARGS ?=
+serve: deps build
+	$(BUILD)/octet serve --model-repository models $(SERVE_ARGS)
