@@ -110,13 +110,14 @@ def make_repo(extra=None):
 
 
 class Server:
-    def __init__(self, octet, repo, args=(), env=None):
+    def __init__(self, octet, repo, args=(), env=None, cache=None):
         self.port = free_port()
-        self.cache = tempfile.mkdtemp(prefix="octet-cache-")
+        self.own_cache = cache is None
+        self.cache = cache or tempfile.mkdtemp(prefix="octet-cache-")
         e = dict(os.environ)
         e.update(env or {})
         e["OCTET_CACHE_DIR"] = self.cache
-        self.log = open(os.path.join(self.cache, "server.log"), "w+")
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="octet-serve-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([octet, "serve", "--model-repository", repo, "--host", "127.0.0.1", "--port",
                                       str(self.port)] + list(args), stdout=self.log, stderr=subprocess.STDOUT, env=e)
 
@@ -157,7 +158,9 @@ class Server:
     def cleanup(self):
         self.stop()
         self.log.close()
-        shutil.rmtree(self.cache, ignore_errors=True)
+        os.unlink(self.log.name)
+        if self.own_cache:
+            shutil.rmtree(self.cache, ignore_errors=True)
 
 
 def request(port, method, path, body=None, headers=None, timeout=60, conn=None):

@@ -221,6 +221,7 @@ def test_batching(port, imgs):
         st, a, _ = post_json(port, "/infer", {"model": "fmnist_cnn", "inputs": img})
         single.append(a["outputs"]["logits"][0] if st == 200 else None)
     check(all(s is not None for s in single), "single answers")
+    CNN_SINGLE.extend(single)
     results, errors = [None] * 1000, []
     lock = threading.Lock()
 
@@ -400,6 +401,26 @@ def test_shutdown(server, port, imgs):
                                                                              time.time() - t0), flush=True)
 
 
+def test_cache(first, repo, imgs):
+    """A second start with the same cache loads the calibrated model from it: same answers, no calibration."""
+    srv = Server(OCTET, repo, cache=first.cache)
+    answers = []
+    try:
+        srv.wait_ready(["fmnist_cnn"])
+        log = srv.log_text()
+        check("fmnist_cnn': quantized artifact from the cache" in log and "fmnist_cnn': calibrating" not in log,
+              "second start uses the cached artifact")
+        for img in imgs[:20]:
+            st, a, _ = post_json(srv.port, "/infer", {"model": "fmnist_cnn", "inputs": img})
+            answers.append(a["outputs"]["logits"][0] if st == 200 else None)
+    finally:
+        srv.cleanup()
+    check(answers == CNN_SINGLE[:20], "answers from the cached artifact equal the calibrated model's")
+
+
+CNN_SINGLE = []
+
+
 def main():
     imgs = images(100)
     repo = make_repo()
@@ -416,8 +437,10 @@ def main():
         test_shutdown(server, port, imgs)
         log = server.log_text()
         check("stopped" in log, "server log ends with 'stopped'")
+        check("calibrating" in log, "the first start calibrates the static int8 model")
         if FAILURES_PRESENT():
             print(log[-3000:])
+        test_cache(server, repo, imgs)
     finally:
         server.cleanup()
         import shutil
