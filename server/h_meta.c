@@ -61,7 +61,7 @@ static json_t *model_entry(const oct_model *m, int triton_index)
     if (st == OCT_MODEL_UNAVAILABLE) json_object_set_new(e, "reason", json_string(m->reason));
     if (st == OCT_MODEL_READY && !triton_index) {
         json_object_set_new(e, "precision", json_string(oct_precision_name(m->precision)));
-        json_object_set_new(e, "device", json_string(m->device));
+        json_object_set_new(e, "device", json_string(oct_model_device(m)));
     }
     return e;
 }
@@ -83,7 +83,7 @@ void oct_h_model_meta(oct_req *r, oct_model *m)
         json_object_set_new(j, "inputs", io_json(m->in, m->n_in));
         json_object_set_new(j, "outputs", io_json(m->out, m->n_out));
         json_object_set_new(j, "precision", json_string(oct_precision_name(m->precision)));
-        json_object_set_new(j, "device", json_string(m->device));
+        json_object_set_new(j, "device", json_string(oct_model_device(m)));
         json_object_set_new(j, "max_batch_size", json_integer(m->batch_dim ? m->cfg.max_batch_size : 0));
     } else if (st == OCT_MODEL_UNAVAILABLE) {
         json_object_set_new(j, "reason", json_string(m->reason));
@@ -121,7 +121,7 @@ void oct_h_model_config(oct_req *r, oct_model *m)
                                                              (json_int_t)sv->max_queue_delay_us));
     else json_decref(pref);
     json_object_set_new(j, "instance_group", json_pack("[{si ss}]", "count", m->n_inst, "kind",
-                                                       strncmp(m->device, "cpu", 3) ? "KIND_GPU" : "KIND_CPU"));
+                                                       strncmp(oct_model_device(m), "cpu", 3) ? "KIND_GPU" : "KIND_CPU"));
     oct_req_json(r, 200, j);
 }
 

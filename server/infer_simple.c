@@ -174,7 +174,7 @@ void oct_infer_simple_answer(oct_req *r)
     }
     int64_t now = oct_sched_now_ns();
     json_t *ans = json_pack("{ss so ss ss si s{sI sI sI}}", "model", m->name, "outputs", outs, "precision",
-                            oct_precision_name(m->precision), "device", m->device, "batch_size", j->batch_size,
+                            oct_precision_name(m->precision), "device", oct_model_device(m), "batch_size", j->batch_size,
                             "timing_us", "queue", (json_int_t)((j->t_start_ns - j->t_submit_ns) / 1000), "compute",
                             (json_int_t)((j->t_end_ns - j->t_start_ns) / 1000), "total",
                             (json_int_t)((now - r->t0_ns) / 1000));

@@ -418,6 +418,28 @@ def test_cache(first, repo, imgs):
     check(answers == CNN_SINGLE[:20], "answers from the cached artifact equal the calibrated model's")
 
 
+def test_device_fallback(repo, imgs):
+    """An OpenCL enqueue failure (injected) sends the model to the CPU: same answers, counted in the metrics."""
+    if os.environ.get("OCTET_CL_TESTS") == "skip":
+        print("device fallback: skipped (OCTET_CL_TESTS=skip)")
+        return
+    srv = Server(OCTET, repo, args=["--device", "opencl"], env={"OCTET_CL_FAIL": "enqueue", "OCTET_QUIET": "1"})
+    try:
+        srv.wait_ready(["fmnist_cnn"])
+        check("dropping the device" in srv.log_text() or "fall" in srv.log_text(), "the fallback is logged")
+        st, body, _ = request(srv.port, "GET", "/v2/models/fmnist_cnn")
+        check(st == 200 and json.loads(body)["device"] == "cpu", "metadata says where it runs now: %s" % body)
+        answers = []
+        for img in imgs[:5]:
+            st, a, _ = post_json(srv.port, "/infer", {"model": "fmnist_cnn", "inputs": img})
+            answers.append(a["outputs"]["logits"][0] if st == 200 else a)
+        check(answers == CNN_SINGLE[:5], "answers after the device failed equal the CPU's")
+        n = metric(srv.port, "octet_device_fallbacks_total", {"model": "fmnist_cnn"})
+        check(n >= 1, "device fallback counted: %g" % n)
+    finally:
+        srv.cleanup()
+
+
 CNN_SINGLE = []
 
 
@@ -441,6 +463,7 @@ def main():
         if FAILURES_PRESENT():
             print(log[-3000:])
         test_cache(server, repo, imgs)
+        test_device_fallback(repo, imgs)
     finally:
         server.cleanup()
         import shutil

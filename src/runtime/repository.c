@@ -233,7 +233,6 @@ static oct_status load_sessions(oct_model *m, const char *cfg_path)
         if (art[0]) OCT_TRY(oct_session_load(art, &so, &m->sess[k]));
         else OCT_TRY(oct_quant_session_load(m->cfg.model_path, &q, nd, &so, &prog, &m->sess[k], NULL));
     }
-    snprintf(m->device, sizeof m->device, "%s", oct_session_device(m->sess[0]));
     return OCT_OK;
 }
 
@@ -258,6 +257,8 @@ void oct_repo_load(oct_repo *r, int i)
     if (st == OCT_OK) st = load_sessions(m, cfg_path);
     if (st == OCT_OK) st = describe_io(m);
     if (st == OCT_OK) st = warm_up(m);
+    if (st == OCT_OK) /* after the warm-up: a device that failed there has already handed over to the CPU */
+        snprintf(m->device, sizeof m->device, "%s", oct_session_device(m->sess[0]));
     if (st == OCT_OK) {
         const oct_serving_config *sv = &m->cfg.serving;
         oct_sched_opts so = {
@@ -298,6 +299,11 @@ int oct_model_fallbacks(const oct_model *m)
     if (oct_model_get_state(m) != OCT_MODEL_READY) return 0;
     for (int k = 0; k < m->n_inst; k++) n += oct_session_device_fallbacks(m->sess[k]);
     return n;
+}
+
+const char *oct_model_device(const oct_model *m)
+{
+    return oct_model_fallbacks(m) && strncmp(m->device, "cpu", 3) ? "cpu" : m->device;
 }
 
 void oct_repo_stop(oct_repo *r, int drain)

@@ -74,6 +74,8 @@ void oct_repo_load_all(oct_repo *r);
 oct_model *oct_repo_find(oct_repo *r, const char *name);
 oct_model_state oct_model_get_state(const oct_model *m);
 int oct_model_fallbacks(const oct_model *m); /* device fallbacks over its sessions */
+/* Where it runs now: its device, or "cpu" once a device failure sent it there. */
+const char *oct_model_device(const oct_model *m);
 /* Stop every model's scheduler (drain: run what is queued) and refuse new work. */
 void oct_repo_stop(oct_repo *r, int drain);
 void oct_repo_free(oct_repo *r);
