@@ -440,6 +440,55 @@ def test_device_fallback(repo, imgs):
         srv.cleanup()
 
 
+def test_settings(repo):
+    """Settings from a config file, the environment and flags (flags win); bad settings fail at start with a reason."""
+    import subprocess
+    import tempfile
+    from server_util import free_port
+    d = tempfile.mkdtemp(prefix="octet-settings-")
+    bad = os.path.join(d, "bad.json")
+    with open(bad, "w") as f:
+        json.dump({"port": 8000, "colour": "red"}, f)
+    r = subprocess.run([OCTET, "serve", "--config", bad], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "unknown key 'colour'" in r.stderr, "bad config file: %d %s" % (r.returncode, r.stderr))
+    r = subprocess.run([OCTET, "serve"], capture_output=True, text=True, timeout=60, env=dict(os.environ,
+                                                                                              OCTET_PORT="eighty"))
+    check(r.returncode == 2 and "OCTET_PORT" in r.stderr, "bad environment value: %s" % r.stderr)
+    r = subprocess.run([OCTET, "serve", "--prot", "1"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "unknown option --prot" in r.stderr, "unknown flag: %s" % r.stderr)
+    r = subprocess.run([OCTET, "serve", "--help"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "OCTET_MODEL_REPOSITORY" in r.stdout and "--max-body-bytes" in r.stdout, "--help")
+    r = subprocess.run([OCTET, "serve", "--model-repository", "/nonexistent/repo"], capture_output=True, text=True,
+                       timeout=60)
+    check(r.returncode == 1 and "/nonexistent/repo" in r.stderr, "missing repository: %s" % r.stderr)
+    # file: port A + the repository; environment: max body; flag: port B (wins over the file)
+    port_a, good = free_port(), os.path.join(d, "server.json")
+    with open(good, "w") as f:
+        json.dump({"port": port_a, "model_repository": repo, "http_threads": 3}, f)
+    port_b = free_port()
+    e = dict(os.environ, OCTET_MAX_BODY_BYTES="2048", OCTET_CACHE_DIR=d)
+    p = subprocess.Popen([OCTET, "serve", "--config", good, "--port", str(port_b)], env=e, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        t = time.time()
+        st = None
+        while time.time() - t < 60 and st != 200:
+            try:
+                st, _, _ = request(port_b, "GET", "/v2/health/live")
+            except OSError:
+                time.sleep(0.1)
+        check(st == 200, "the flag's port wins over the file's")
+        st, body, _ = request(port_b, "POST", "/infer", {"model": "fmnist_mlp", "inputs": [0.5] * 784})
+        check(st == 413, "the environment's body limit applies: %d" % st)
+        st, body, _ = request(port_b, "GET", "/v2/models")
+        check(st == 200 and "fmnist_cnn" in body.decode(), "the file's repository is served")
+    finally:
+        p.terminate()
+        check(p.wait(60) == 0, "exit 0 on SIGTERM")
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
 CNN_SINGLE = []
 
 
@@ -464,6 +513,7 @@ def main():
             print(log[-3000:])
         test_cache(server, repo, imgs)
         test_device_fallback(repo, imgs)
+        test_settings(repo)
     finally:
         server.cleanup()
         import shutil
