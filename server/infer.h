@@ -11,7 +11,11 @@ oct_status oct_infer_check_shape(const oct_model *m, int i, int rank, const int6
 /* Every input has the same batch. */
 oct_status oct_infer_check_rows(const oct_model *m, oct_tensor *const *in);
 /* A timeout in microseconds (NULL: none) -> r->job.deadline_ns. */
-oct_status oct_infer_deadline(oct_req *r, json_t *v);
+oct_status oct_infer_deadline(oct_req *r, const oct_jval *v);
+/* The request's "id" (NULL: none) -> r->id. */
+oct_status oct_infer_id(oct_req *r, const oct_jval *v);
+/* r->body[0..len) as a JSON object (400-class errors with a clear message). */
+oct_status oct_infer_parse_body(oct_req *r, size_t len, oct_jdoc **doc);
 
 void oct_infer_simple_answer(oct_req *r);
 void oct_infer_v2_answer(oct_req *r);

@@ -56,13 +56,38 @@ oct_status oct_infer_check_rows(const oct_model *m, oct_tensor *const *in)
     return OCT_OK;
 }
 
-oct_status oct_infer_deadline(oct_req *r, json_t *v)
+oct_status oct_infer_deadline(oct_req *r, const oct_jval *v)
 {
     if (!v) return OCT_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t)3600 * 1000000)
+    int64_t us;
+    if (!oct_jint(v, &us) || us < 0 || us > (int64_t)3600 * 1000000)
         return oct_err(OCT_E_INVALID, "the timeout must be an integer number of microseconds in [0, 3600000000]");
-    if (json_integer_value(v) > 0) r->job.deadline_ns = oct_sched_now_ns() + (int64_t)json_integer_value(v) * 1000;
+    if (us > 0) r->job.deadline_ns = oct_sched_now_ns() + us * 1000;
     return OCT_OK;
+}
+
+oct_status oct_infer_id(oct_req *r, const oct_jval *v)
+{
+    if (!v) return OCT_OK;
+    if (!oct_jis(v, OCT_J_STR) || v->n >= sizeof r->id)
+        return oct_err(OCT_E_INVALID, "\"id\" must be a string of at most %zu bytes", sizeof r->id - 1);
+    memcpy(r->id, v->u.str, (size_t)v->n + 1);
+    r->has_id = 1;
+    return OCT_OK;
+}
+
+oct_status oct_infer_parse_body(oct_req *r, size_t len, oct_jdoc **doc)
+{
+    *doc = NULL;
+    if (!r->body || !len) return oct_err(OCT_E_INVALID, "the request has no body (a JSON object)");
+    oct_status st = oct_jdoc_parse(r->body, len, doc);
+    if (st == OCT_E_PARSE) return oct_err(OCT_E_PARSE, "malformed JSON: %s", oct_errmsg());
+    if (st == OCT_OK && !oct_jis(oct_jdoc_root(*doc), OCT_J_OBJ)) {
+        oct_jdoc_free(*doc);
+        *doc = NULL;
+        return oct_err(OCT_E_INVALID, "the request must be a JSON object");
+    }
+    return st;
 }
 
 void oct_infer_answer(oct_req *r)

@@ -12,13 +12,13 @@
 #include "infer.h"
 
 /* The tensor for model input i from the nested arrays v. */
-static oct_status input_tensor(const oct_model *m, int i, json_t *v, oct_tensor **out)
+static oct_status input_tensor(const oct_model *m, int i, const oct_jval *v, oct_tensor **out)
 {
     const oct_model_io *io = &m->in[i];
     int64_t sh[OCT_MAX_RANK + 1], dims[OCT_MAX_RANK];
     int r = 0;
+    if (!oct_jis(v, OCT_J_ARR)) return oct_err(OCT_E_SHAPE, "input '%s' must be an array", io->name);
     OCT_TRY(oct_json_shape(v, sh, &r));
-    if (!json_is_array(v)) return oct_err(OCT_E_SHAPE, "input '%s' must be an array", io->name);
     int64_t per = 1; /* values per example, when every non-batch dimension is fixed */
     for (int d = m->batch_dim ? 1 : 0; d < io->rank; d++) per = io->dims[d] < 0 || per < 0 ? -1 : per * io->dims[d];
     if (r == io->rank) {
@@ -44,37 +44,41 @@ static oct_status input_tensor(const oct_model *m, int i, json_t *v, oct_tensor 
     return oct_json_to_tensor(v, io->dtype, r, dims, out);
 }
 
-static oct_status parse(oct_req *r, json_t *root)
+static int is_one_of(const char *k, const char *const *keys)
 {
-    if (!json_is_object(root)) return oct_err(OCT_E_INVALID, "the request must be a JSON object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v) {
-        if (strcmp(key, "model") && strcmp(key, "inputs") && strcmp(key, "top_k") && strcmp(key, "timeout_us") &&
-            strcmp(key, "outputs") && strcmp(key, "id"))
-            return oct_err(OCT_E_INVALID, "unknown key '%s' (model, inputs, outputs, top_k, timeout_us, id)", key);
-    }
-    json_t *name = json_object_get(root, "model");
-    if (!json_is_string(name)) return oct_err(OCT_E_INVALID, "\"model\" (a string) is missing");
-    oct_model *m = oct_repo_find(r->srv->repo, json_string_value(name));
-    if (!m) return oct_err(OCT_E_NOT_FOUND, "unknown model '%s'", json_string_value(name));
+    for (; *keys; keys++)
+        if (!strcmp(k, *keys)) return 1;
+    return 0;
+}
+
+static oct_status parse(oct_req *r, const oct_jval *root)
+{
+    static const char *const keys[] = {"model", "inputs", "outputs", "top_k", "timeout_us", "id", NULL};
+    for (uint32_t i = 0; i < root->n; i++)
+        if (!is_one_of(oct_jkey(root, i), keys))
+            return oct_err(OCT_E_INVALID, "unknown key '%s' (model, inputs, outputs, top_k, timeout_us, id)",
+                           oct_jkey(root, i));
+    const oct_jval *name = oct_jget(root, "model"), *v;
+    if (!oct_jis(name, OCT_J_STR)) return oct_err(OCT_E_INVALID, "\"model\" (a string) is missing");
+    oct_model *m = oct_repo_find(r->srv->repo, name->u.str);
+    if (!m) return oct_err(OCT_E_NOT_FOUND, "unknown model '%s'", name->u.str);
     r->model = m;
     if (!oct_infer_model_ok(r, m)) return OCT_OK; /* answered */
-    json_t *in = json_object_get(root, "inputs");
+    const oct_jval *in = oct_jget(root, "inputs");
     if (!in) return oct_err(OCT_E_INVALID, "\"inputs\" is missing");
-    if (json_is_array(in)) {
+    if (oct_jis(in, OCT_J_ARR)) {
         if (m->n_in != 1)
             return oct_err(OCT_E_INVALID, "model '%s' has %d inputs: give \"inputs\" as an object by name", m->name,
                            m->n_in);
         OCT_TRY(input_tensor(m, 0, in, &r->job.in[0]));
-    } else if (json_is_object(in)) {
-        json_object_foreach(in, key, v) {
+    } else if (oct_jis(in, OCT_J_OBJ)) {
+        for (uint32_t k = 0; k < in->n; k++) {
             int found = 0;
-            for (int i = 0; i < m->n_in; i++) found |= !strcmp(m->in[i].name, key);
-            if (!found) return oct_err(OCT_E_NOT_FOUND, "model '%s' has no input '%s'", m->name, key);
+            for (int i = 0; i < m->n_in; i++) found |= !strcmp(m->in[i].name, oct_jkey(in, k));
+            if (!found) return oct_err(OCT_E_NOT_FOUND, "model '%s' has no input '%s'", m->name, oct_jkey(in, k));
         }
         for (int i = 0; i < m->n_in; i++) {
-            json_t *x = json_object_get(in, m->in[i].name);
+            const oct_jval *x = oct_jget(in, m->in[i].name);
             if (!x) return oct_err(OCT_E_INVALID, "input '%s' is missing", m->in[i].name);
             OCT_TRY(input_tensor(m, i, x, &r->job.in[i]));
         }
@@ -83,51 +87,41 @@ static oct_status parse(oct_req *r, json_t *root)
     }
     r->job.n_in = m->n_in;
     OCT_TRY(oct_infer_check_rows(m, r->job.in));
-    json_t *outs = json_object_get(root, "outputs");
+    const oct_jval *outs = oct_jget(root, "outputs");
     r->n_out_req = 0;
     if (outs) {
-        if (!json_is_array(outs)) return oct_err(OCT_E_INVALID, "\"outputs\" must be an array of output names");
-        size_t i;
-        json_array_foreach(outs, i, v) {
+        if (!oct_jis(outs, OCT_J_ARR)) return oct_err(OCT_E_INVALID, "\"outputs\" must be an array of output names");
+        for (uint32_t i = 0; i < outs->n; i++) {
+            v = oct_jat(outs, i);
             int k = 0;
-            while (k < m->n_out && !(json_is_string(v) && !strcmp(m->out[k].name, json_string_value(v)))) k++;
+            while (k < m->n_out && !(oct_jis(v, OCT_J_STR) && !strcmp(m->out[k].name, v->u.str))) k++;
             if (k == m->n_out) return oct_err(OCT_E_NOT_FOUND, "model '%s' has no output %s", m->name,
-                                              json_is_string(v) ? json_string_value(v) : "(not a string)");
+                                              oct_jis(v, OCT_J_STR) ? v->u.str : "(not a string)");
             if (r->n_out_req < OCT_JOB_MAX_IO) r->out_req[r->n_out_req++] = (oct_out_req){k, 0};
         }
     } else {
         for (int k = 0; k < m->n_out; k++) r->out_req[r->n_out_req++] = (oct_out_req){k, 0};
     }
-    if ((v = json_object_get(root, "top_k"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000)
-            return oct_err(OCT_E_INVALID, "\"top_k\" must be an integer in [1, 1000]");
+    if ((v = oct_jget(root, "top_k"))) {
+        int64_t k;
+        if (!oct_jint(v, &k) || k < 1 || k > 1000) return oct_err(OCT_E_INVALID, "\"top_k\" must be an integer in [1, 1000]");
         const oct_model_io *o = &m->out[r->n_out_req ? r->out_req[0].index : 0];
         if (o->rank != 2 || (o->dtype != OCT_DT_F32 && o->dtype != OCT_DT_F16))
             return oct_err(OCT_E_INVALID, "\"top_k\" needs a [batch, classes] float output; '%s' is not one", o->name);
-        r->top_k = (int)json_integer_value(v);
+        r->top_k = (int)k;
     }
-    if ((v = json_object_get(root, "id"))) {
-        if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof r->id)
-            return oct_err(OCT_E_INVALID, "\"id\" must be a string of at most %zu bytes", sizeof r->id - 1);
-        strcpy(r->id, json_string_value(v));
-        r->has_id = 1;
-    }
-    OCT_TRY(oct_infer_deadline(r, json_object_get(root, "timeout_us")));
+    OCT_TRY(oct_infer_id(r, oct_jget(root, "id")));
+    OCT_TRY(oct_infer_deadline(r, oct_jget(root, "timeout_us")));
     oct_infer_submit(r);
     return OCT_OK;
 }
 
 void oct_h_infer_simple(oct_req *r)
 {
-    json_error_t err;
-    json_t *root = r->body ? json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &err) : NULL;
-    if (!root) {
-        if (!r->body) oct_req_error(r, 400, "the request has no body (a JSON object)");
-        else oct_req_error(r, 400, "malformed JSON at line %d, column %d: %s", err.line, err.column, err.text);
-        return;
-    }
-    oct_status st = parse(r, root);
-    json_decref(root);
+    oct_jdoc *doc = NULL;
+    oct_status st = oct_infer_parse_body(r, r->len, &doc);
+    if (st == OCT_OK) st = parse(r, oct_jdoc_root(doc));
+    oct_jdoc_free(doc);
     if (st != OCT_OK) oct_req_error(r, oct_http_code(st), "%s", oct_errmsg());
 }
 

@@ -16,73 +16,73 @@ typedef struct bin_cursor {
     size_t left;
 } bin_cursor;
 
-static oct_status parse_shape(json_t *sh, const char *name, int *rank, int64_t *dims)
+static oct_status parse_shape(const oct_jval *sh, const char *name, int *rank, int64_t *dims)
 {
-    if (!json_is_array(sh) || json_array_size(sh) > OCT_MAX_RANK)
+    if (!oct_jis(sh, OCT_J_ARR) || sh->n > OCT_MAX_RANK)
         return oct_err(OCT_E_INVALID, "input '%s': \"shape\" must be an array of at most %d integers", name,
                        OCT_MAX_RANK);
-    size_t i;
-    json_t *d;
-    json_array_foreach(sh, i, d) {
-        if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > ((json_int_t)1 << 40))
-            return oct_err(OCT_E_INVALID, "input '%s': shape[%zu] must be a non-negative integer", name, i);
-        dims[i] = json_integer_value(d);
+    for (uint32_t i = 0; i < sh->n; i++) {
+        int64_t d;
+        if (!oct_jint(oct_jat(sh, i), &d) || d < 0 || d > ((int64_t)1 << 40))
+            return oct_err(OCT_E_INVALID, "input '%s': shape[%u] must be a non-negative integer", name, i);
+        dims[i] = d;
     }
-    *rank = (int)json_array_size(sh);
+    *rank = (int)sh->n;
     return OCT_OK;
 }
 
-static oct_status bool_param(json_t *params, const char *key, int *out)
+static oct_status bool_param(const oct_jval *params, const char *key, int *out)
 {
-    json_t *v = params ? json_object_get(params, key) : NULL;
+    const oct_jval *v = oct_jget(params, key);
     if (!v) return OCT_OK;
-    if (!json_is_boolean(v)) return oct_err(OCT_E_INVALID, "parameter \"%s\" must be true or false", key);
-    *out = json_is_true(v);
+    if (!oct_jis_bool(v)) return oct_err(OCT_E_INVALID, "parameter \"%s\" must be true or false", key);
+    *out = v->type == OCT_J_TRUE;
     return OCT_OK;
 }
 
-static oct_status parse_input(oct_req *r, json_t *e, bin_cursor *bin, int *seen)
+static oct_status parse_input(oct_req *r, const oct_jval *e, bin_cursor *bin, int *seen)
 {
     oct_model *m = r->model;
-    json_t *nm = json_object_get(e, "name"), *dt = json_object_get(e, "datatype"), *sh = json_object_get(e, "shape");
-    if (!json_is_object(e) || !json_is_string(nm))
+    const oct_jval *nm = oct_jget(e, "name"), *dt = oct_jget(e, "datatype"), *sh = oct_jget(e, "shape");
+    if (!oct_jis(e, OCT_J_OBJ) || !oct_jis(nm, OCT_J_STR))
         return oct_err(OCT_E_INVALID, "every input needs \"name\", \"shape\", \"datatype\" and \"data\"");
-    const char *name = json_string_value(nm);
+    const char *name = nm->u.str;
     int i = 0;
     while (i < m->n_in && strcmp(m->in[i].name, name)) i++;
     if (i == m->n_in) return oct_err(OCT_E_NOT_FOUND, "model '%s' has no input '%s'", m->name, name);
     if (seen[i]) return oct_err(OCT_E_INVALID, "input '%s' is given twice", name);
     seen[i] = 1;
-    if (!json_is_string(dt)) return oct_err(OCT_E_INVALID, "input '%s': \"datatype\" is missing", name);
-    oct_dtype t = oct_dtype_from_v2(json_string_value(dt));
+    if (!oct_jis(dt, OCT_J_STR)) return oct_err(OCT_E_INVALID, "input '%s': \"datatype\" is missing", name);
+    oct_dtype t = oct_dtype_from_v2(dt->u.str);
     if (t == OCT_DT_UNDEFINED || !oct_json_elem_size(t))
-        return oct_err(OCT_E_DTYPE, "input '%s': unknown or unsupported datatype '%s'", name, json_string_value(dt));
+        return oct_err(OCT_E_DTYPE, "input '%s': unknown or unsupported datatype '%s'", name, dt->u.str);
     if (t != m->in[i].dtype)
-        return oct_err(OCT_E_DTYPE, "input '%s' has datatype %s, the model takes %s", name, json_string_value(dt),
+        return oct_err(OCT_E_DTYPE, "input '%s' has datatype %s, the model takes %s", name, dt->u.str,
                        oct_dtype_to_v2(m->in[i].dtype));
     if (!sh) return oct_err(OCT_E_INVALID, "input '%s': \"shape\" is missing", name);
     int rank = 0;
     int64_t dims[OCT_MAX_RANK] = {0};
     OCT_TRY(parse_shape(sh, name, &rank, dims));
     OCT_TRY(oct_infer_check_shape(m, i, rank, dims));
-    json_t *params = json_object_get(e, "parameters"), *bsz = params ? json_object_get(params, "binary_data_size") : NULL;
-    json_t *data = json_object_get(e, "data");
+    const oct_jval *params = oct_jget(e, "parameters"), *bsz = oct_jget(params, "binary_data_size");
+    const oct_jval *data = oct_jget(e, "data");
     if (bsz) {
+        int64_t got;
         if (data) return oct_err(OCT_E_INVALID, "input '%s' has both \"data\" and binary_data_size", name);
-        if (!json_is_integer(bsz) || json_integer_value(bsz) < 0)
+        if (!oct_jint(bsz, &got) || got < 0)
             return oct_err(OCT_E_INVALID, "input '%s': binary_data_size must be a non-negative integer", name);
         oct_tensor *x = oct_tensor_new(t, rank, dims);
         if (!x) return oct_err(OCT_E_NOMEM, "out of memory for input '%s'", name);
         r->job.in[i] = x;
-        size_t want = oct_tensor_nbytes(x), got = (size_t)json_integer_value(bsz);
-        if (got != want)
-            return oct_err(OCT_E_SHAPE, "input '%s': binary_data_size is %zu bytes, the shape and datatype need %zu",
-                           name, got, want);
-        if (got > bin->left)
-            return oct_err(OCT_E_SHAPE, "input '%s': %zu binary bytes announced, only %zu follow the JSON", name, got,
+        size_t want = oct_tensor_nbytes(x);
+        if ((uint64_t)got != want)
+            return oct_err(OCT_E_SHAPE, "input '%s': binary_data_size is %lld bytes, the shape and datatype need %zu",
+                           name, (long long)got, want);
+        if (want > bin->left)
+            return oct_err(OCT_E_SHAPE, "input '%s': %zu binary bytes announced, only %zu follow the JSON", name, want,
                            bin->left);
-        memcpy(x->data, bin->p, got);
-        bin->p += got, bin->left -= got;
+        memcpy(x->data, bin->p, want);
+        bin->p += want, bin->left -= want;
         return OCT_OK;
     }
     if (!data) return oct_err(OCT_E_INVALID, "input '%s': \"data\" is missing", name);
@@ -91,47 +91,39 @@ static oct_status parse_input(oct_req *r, json_t *e, bin_cursor *bin, int *seen)
     return OCT_OK;
 }
 
-static oct_status parse(oct_req *r, json_t *root, bin_cursor *bin)
+static oct_status parse(oct_req *r, const oct_jval *root, bin_cursor *bin)
 {
     oct_model *m = r->model;
-    if (!json_is_object(root)) return oct_err(OCT_E_INVALID, "the request must be a JSON object");
-    json_t *v = json_object_get(root, "id"), *params = json_object_get(root, "parameters");
-    if (v) {
-        if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof r->id)
-            return oct_err(OCT_E_INVALID, "\"id\" must be a string of at most %zu bytes", sizeof r->id - 1);
-        strcpy(r->id, json_string_value(v));
-        r->has_id = 1;
-    }
-    if (params && !json_is_object(params)) return oct_err(OCT_E_INVALID, "\"parameters\" must be an object");
+    const oct_jval *params = oct_jget(root, "parameters"), *e;
+    OCT_TRY(oct_infer_id(r, oct_jget(root, "id")));
+    if (params && !oct_jis(params, OCT_J_OBJ)) return oct_err(OCT_E_INVALID, "\"parameters\" must be an object");
     int all_binary = 0;
     OCT_TRY(bool_param(params, "binary_data_output", &all_binary));
-    OCT_TRY(oct_infer_deadline(r, params ? json_object_get(params, "timeout") : NULL));
-    json_t *ins = json_object_get(root, "inputs");
-    if (!json_is_array(ins)) return oct_err(OCT_E_INVALID, "\"inputs\" (an array) is missing");
+    OCT_TRY(oct_infer_deadline(r, oct_jget(params, "timeout")));
+    const oct_jval *ins = oct_jget(root, "inputs");
+    if (!oct_jis(ins, OCT_J_ARR)) return oct_err(OCT_E_INVALID, "\"inputs\" (an array) is missing");
     int seen[OCT_JOB_MAX_IO] = {0};
-    size_t i;
-    json_t *e;
-    json_array_foreach(ins, i, e) OCT_TRY(parse_input(r, e, bin, seen));
+    for (uint32_t i = 0; i < ins->n; i++) OCT_TRY(parse_input(r, oct_jat(ins, i), bin, seen));
     for (int k = 0; k < m->n_in; k++)
         if (!seen[k]) return oct_err(OCT_E_INVALID, "input '%s' is missing", m->in[k].name);
     if (bin->left) return oct_err(OCT_E_SHAPE, "%zu binary bytes after the inputs are not claimed by any", bin->left);
     r->job.n_in = m->n_in;
     OCT_TRY(oct_infer_check_rows(m, r->job.in));
-    json_t *outs = json_object_get(root, "outputs");
+    const oct_jval *outs = oct_jget(root, "outputs");
     r->n_out_req = 0;
     if (outs) {
-        if (!json_is_array(outs)) return oct_err(OCT_E_INVALID, "\"outputs\" must be an array");
-        json_array_foreach(outs, i, e) {
-            json_t *nm = json_object_get(e, "name");
-            if (!json_is_string(nm)) return oct_err(OCT_E_INVALID, "every requested output needs a \"name\"");
+        if (!oct_jis(outs, OCT_J_ARR)) return oct_err(OCT_E_INVALID, "\"outputs\" must be an array");
+        for (uint32_t i = 0; i < outs->n; i++) {
+            e = oct_jat(outs, i);
+            const oct_jval *nm = oct_jget(e, "name");
+            if (!oct_jis(nm, OCT_J_STR)) return oct_err(OCT_E_INVALID, "every requested output needs a \"name\"");
             int k = 0;
-            while (k < m->n_out && strcmp(m->out[k].name, json_string_value(nm))) k++;
-            if (k == m->n_out)
-                return oct_err(OCT_E_NOT_FOUND, "model '%s' has no output '%s'", m->name, json_string_value(nm));
-            json_t *op = json_object_get(e, "parameters");
+            while (k < m->n_out && strcmp(m->out[k].name, nm->u.str)) k++;
+            if (k == m->n_out) return oct_err(OCT_E_NOT_FOUND, "model '%s' has no output '%s'", m->name, nm->u.str);
+            const oct_jval *op = oct_jget(e, "parameters");
             int b = all_binary;
             OCT_TRY(bool_param(op, "binary_data", &b));
-            if (op && json_object_get(op, "classification"))
+            if (oct_jget(op, "classification"))
                 return oct_err(OCT_E_UNSUPPORTED, "the classification extension is not supported (use /infer's top_k)");
             if (r->n_out_req == OCT_JOB_MAX_IO) return oct_err(OCT_E_INVALID, "too many requested outputs");
             r->out_req[r->n_out_req++] = (oct_out_req){k, b};
@@ -157,16 +149,11 @@ void oct_h_infer_v2(oct_req *r, oct_model *m)
         }
         json_len = (size_t)n;
     }
-    json_error_t err;
-    json_t *root = r->body && json_len ? json_loadb(r->body, json_len, JSON_REJECT_DUPLICATES, &err) : NULL;
-    if (!root) {
-        if (!r->body || !json_len) oct_req_error(r, 400, "the request has no body (a JSON object)");
-        else oct_req_error(r, 400, "malformed JSON at line %d, column %d: %s", err.line, err.column, err.text);
-        return;
-    }
-    bin_cursor bin = {r->body + json_len, r->len - json_len};
-    oct_status st = parse(r, root, &bin);
-    json_decref(root);
+    oct_jdoc *doc = NULL;
+    oct_status st = oct_infer_parse_body(r, json_len, &doc);
+    bin_cursor bin = {r->body ? r->body + json_len : NULL, r->len - json_len};
+    if (st == OCT_OK) st = parse(r, oct_jdoc_root(doc), &bin);
+    oct_jdoc_free(doc);
     if (st != OCT_OK) {
         oct_req_error(r, oct_http_code(st), "%s", oct_errmsg());
         return;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/jdoc.h"
 #include "runtime/repository.h"
 #include "runtime/scheduler.h"
 
@@ -104,10 +105,10 @@ void oct_infer_submit(oct_req *r);
 void oct_infer_answer(oct_req *r);
 
 /* ---- JSON <-> tensors (tensor_json.c) ---- */
-/* The shape of nested arrays (ragged arrays and non-numbers are errors). */
-oct_status oct_json_shape(json_t *v, int64_t *dims, int *rank);
-/* Values of v (nested or flat arrays; n elements expected) as a new tensor of dt and shape. */
-oct_status oct_json_to_tensor(json_t *v, oct_dtype dt, int rank, const int64_t *dims, oct_tensor **out);
+/* The shape of nested arrays, following the first element at each level (at most OCT_MAX_RANK + 1 levels). */
+oct_status oct_json_shape(const oct_jval *v, int64_t *dims, int *rank);
+/* Values of v (nested exactly as the shape, or flat) as a new tensor of dt and shape; every value checked. */
+oct_status oct_json_to_tensor(const oct_jval *v, oct_dtype dt, int rank, const int64_t *dims, oct_tensor **out);
 /* Flat (v2 "data") or nested (the /infer form) JSON array of t's values. */
 json_t *oct_tensor_to_json(const oct_tensor *t, int nested);
 /* Bytes per element of a v2 datatype; 0 if not a fixed-size type. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/dtype.h"
+#include "io/jdoc.h"
 #include "serve.h"
 
 #define MAX_DEPTH OCT_MAX_RANK
@@ -22,15 +23,15 @@ size_t oct_json_elem_size(oct_dtype dt)
     }
 }
 
-oct_status oct_json_shape(json_t *v, int64_t *dims, int *rank)
+oct_status oct_json_shape(const oct_jval *v, int64_t *dims, int *rank)
 {
     int r = 0;
-    json_t *e = v;
-    while (json_is_array(e)) {
+    const oct_jval *e = v;
+    while (oct_jis(e, OCT_J_ARR)) {
         if (r == MAX_DEPTH) return oct_err(OCT_E_SHAPE, "arrays nested deeper than %d levels", MAX_DEPTH);
-        dims[r++] = (int64_t)json_array_size(e);
-        if (!json_array_size(e)) break;
-        e = json_array_get(e, 0);
+        dims[r++] = (int64_t)e->n;
+        if (!e->n) break;
+        e = oct_jat(e, 0);
     }
     *rank = r;
     return OCT_OK;
@@ -44,64 +45,89 @@ typedef struct fill {
     int rank;
 } fill;
 
-static oct_status put(fill *f, json_t *e)
+static oct_status range_of(oct_dtype dt, double *lo, double *hi)
 {
-    if (f->at >= f->n) return oct_err(OCT_E_SHAPE, "more values than the shape holds (%lld)", (long long)f->n);
-    double v;
-    if (f->dt == OCT_DT_BOOL) {
-        if (!json_is_boolean(e)) return oct_err(OCT_E_DTYPE, "value %lld is not true/false (BOOL)", (long long)f->at);
-        v = json_is_true(e);
-    } else if (json_is_integer(e)) {
-        v = (double)json_integer_value(e);
-    } else if (json_is_real(e)) {
-        v = json_real_value(e);
-    } else {
-        return oct_err(OCT_E_DTYPE, "value %lld is not a number", (long long)f->at);
+    switch (dt) {
+    case OCT_DT_I8: *lo = -128, *hi = 127; break;
+    case OCT_DT_U8: *lo = 0, *hi = 255; break;
+    case OCT_DT_I16: *lo = -32768, *hi = 32767; break;
+    case OCT_DT_U16: *lo = 0, *hi = 65535; break;
+    case OCT_DT_I32: *lo = -2147483648.0, *hi = 2147483647.0; break;
+    case OCT_DT_U32: *lo = 0, *hi = 4294967295.0; break;
+    default: return OCT_E_INVALID;
     }
-    if (f->dt != OCT_DT_F32 && f->dt != OCT_DT_F16 && f->dt != OCT_DT_F64 && f->dt != OCT_DT_BOOL) {
-        double lo, hi;
-        switch (f->dt) {
-        case OCT_DT_I8: lo = -128, hi = 127; break;
-        case OCT_DT_U8: lo = 0, hi = 255; break;
-        case OCT_DT_I16: lo = -32768, hi = 32767; break;
-        case OCT_DT_U16: lo = 0, hi = 65535; break;
-        case OCT_DT_I32: lo = -2147483648.0, hi = 2147483647.0; break;
-        case OCT_DT_U32: lo = 0, hi = 4294967295.0; break;
-        case OCT_DT_U64: lo = 0, hi = 18446744073709551615.0; break;
-        default: lo = -9223372036854775808.0, hi = 9223372036854775807.0; break;
-        }
-        if (!json_is_integer(e) || v < lo || v > hi)
-            return oct_err(OCT_E_DTYPE, "value %lld (%g) is not a %s", (long long)f->at, v, oct_dtype_to_v2(f->dt));
-        if (f->dt == OCT_DT_I64) {
-            ((int64_t *)f->data)[f->at++] = (int64_t)json_integer_value(e);
-            return OCT_OK;
-        }
-    } else if (f->dt == OCT_DT_F16) {
-        ((uint16_t *)f->data)[f->at++] = oct_f32_to_f16((float)v);
-        return OCT_OK;
-    }
-    oct_dtype_set(f->dt, f->data, (size_t)f->at++, v);
     return OCT_OK;
 }
 
-static oct_status walk(fill *f, json_t *v, int depth)
+static oct_status put(fill *f, const oct_jval *e)
 {
-    if (!json_is_array(v)) {
+    if (f->at >= f->n) return oct_err(OCT_E_SHAPE, "more values than the shape holds (%lld)", (long long)f->n);
+    if (f->dt == OCT_DT_F32) { /* the common case first */
+        if (e->type != OCT_J_NUM) return oct_err(OCT_E_DTYPE, "value %lld is not a number", (long long)f->at);
+        ((float *)f->data)[f->at++] = (float)e->u.num;
+        return OCT_OK;
+    }
+    if (f->dt == OCT_DT_BOOL) {
+        if (!oct_jis_bool(e)) return oct_err(OCT_E_DTYPE, "value %lld is not true/false (BOOL)", (long long)f->at);
+        ((uint8_t *)f->data)[f->at++] = e->type == OCT_J_TRUE;
+        return OCT_OK;
+    }
+    if (e->type != OCT_J_NUM) return oct_err(OCT_E_DTYPE, "value %lld is not a number", (long long)f->at);
+    double v = e->u.num, lo, hi;
+    switch (f->dt) {
+    case OCT_DT_F16: ((uint16_t *)f->data)[f->at++] = oct_f32_to_f16((float)v); return OCT_OK;
+    case OCT_DT_F64: ((double *)f->data)[f->at++] = v; return OCT_OK;
+    case OCT_DT_I64:
+    case OCT_DT_U64: {
+        int64_t i;
+        if (!oct_jint(e, &i) || (f->dt == OCT_DT_U64 && i < 0))
+            return oct_err(OCT_E_DTYPE, "value %lld (%.*s) is not a %s", (long long)f->at, (int)e->n, e->raw,
+                           oct_dtype_to_v2(f->dt));
+        ((int64_t *)f->data)[f->at++] = i;
+        return OCT_OK;
+    }
+    default:
+        if (range_of(f->dt, &lo, &hi) != OCT_OK)
+            return oct_err(OCT_E_DTYPE, "datatype %s is not supported", oct_dtype_to_v2(f->dt));
+        if (!e->is_int || v < lo || v > hi)
+            return oct_err(OCT_E_DTYPE, "value %lld (%.*s) is not a %s", (long long)f->at, (int)e->n, e->raw,
+                           oct_dtype_to_v2(f->dt));
+        oct_dtype_set(f->dt, f->data, (size_t)f->at++, v);
+        return OCT_OK;
+    }
+}
+
+static oct_status walk(fill *f, const oct_jval *v, int depth)
+{
+    if (v->type != OCT_J_ARR) {
         if (f->dims && depth != f->rank)
             return oct_err(OCT_E_SHAPE, "arrays nested %d deep where the shape has %d dimensions", depth, f->rank);
         return put(f, v);
     }
     if (depth >= MAX_DEPTH + 1) return oct_err(OCT_E_SHAPE, "arrays nested deeper than %d levels", MAX_DEPTH);
-    if (f->dims && (depth >= f->rank || (int64_t)json_array_size(v) != f->dims[depth]))
-        return oct_err(OCT_E_SHAPE, "ragged or misshapen arrays: dimension %d has %zu values, expected %lld", depth,
-                       json_array_size(v), depth < f->rank ? (long long)f->dims[depth] : 0LL);
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e) OCT_TRY(walk(f, e, depth + 1));
+    if (f->dims && (depth >= f->rank || (int64_t)v->n != f->dims[depth]))
+        return oct_err(OCT_E_SHAPE, "ragged or misshapen arrays: dimension %d has %u values, expected %lld", depth,
+                       v->n, depth < f->rank ? (long long)f->dims[depth] : 0LL);
+    const oct_jval *it = v->u.items;
+    if (f->dt == OCT_DT_F32 && (!f->dims || depth == f->rank - 1)) { /* a row of numbers */
+        if (f->at + v->n > f->n) return oct_err(OCT_E_SHAPE, "more values than the shape holds (%lld)", (long long)f->n);
+        float *dst = (float *)f->data + f->at;
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (it[i].type != OCT_J_NUM) {
+                if (it[i].type == OCT_J_ARR && !f->dims) goto general;
+                return oct_err(OCT_E_DTYPE, "value %lld is not a number", (long long)(f->at + i));
+            }
+            dst[i] = (float)it[i].u.num;
+        }
+        f->at += v->n;
+        return OCT_OK;
+    }
+general:
+    for (uint32_t i = 0; i < v->n; i++) OCT_TRY(walk(f, &it[i], depth + 1));
     return OCT_OK;
 }
 
-oct_status oct_json_to_tensor(json_t *v, oct_dtype dt, int rank, const int64_t *dims, oct_tensor **out)
+oct_status oct_json_to_tensor(const oct_jval *v, oct_dtype dt, int rank, const int64_t *dims, oct_tensor **out)
 {
     *out = NULL;
     if (!oct_json_elem_size(dt)) return oct_err(OCT_E_DTYPE, "datatype %s is not supported", oct_dtype_to_v2(dt));
@@ -114,11 +140,11 @@ oct_status oct_json_to_tensor(json_t *v, oct_dtype dt, int rank, const int64_t *
     oct_tensor *t = oct_tensor_new(dt, rank, dims);
     if (!t) return oct_err(OCT_E_NOMEM, "out of memory for a tensor of %lld values", (long long)n);
     /* nested exactly as the shape, or flat (any nesting that flattens to n values) */
-    int64_t sh[OCT_MAX_RANK];
+    int64_t sh[MAX_DEPTH];
     int r = 0;
     oct_json_shape(v, sh, &r);
     fill f = {dt, t->data, n, 0, r == rank && r > 1 ? dims : NULL, rank};
-    oct_status st = json_is_array(v) ? walk(&f, v, 0) : oct_err(OCT_E_SHAPE, "tensor data must be an array");
+    oct_status st = oct_jis(v, OCT_J_ARR) ? walk(&f, v, 0) : oct_err(OCT_E_SHAPE, "tensor data must be an array");
     if (st == OCT_OK && f.at != n)
         st = oct_err(OCT_E_SHAPE, "%lld values where the shape holds %lld", (long long)f.at, (long long)n);
     if (st != OCT_OK) {
