@@ -223,7 +223,6 @@ wrk_run() { # url body conc seconds label [header...] -> the WRK_RESULT line on 
     local out
     out=$(timeout $((secs + 30)) wrk -t"$t" -c"$c" -d"${secs}s" --timeout 5s --latency -s "$LUA" "$url" -- \
         "$body" "$label" "$@" 2>&1) || { echo "$out" >&2; die "wrk failed or timed out ($label)"; }
-    grep '^WRK_NON200' <<<"$out" | sed 's/^/server_bench:   /' >&2 || true
     [[ -z "$SERVER_PID" ]] || kill -0 "$SERVER_PID" 2>/dev/null || die "the server (pid $SERVER_PID) is gone ($label)"
     ! grep -q 'stopping\|stopped' "$SERVER_LOG" 2>/dev/null || die "the server was stopped by a signal from elsewhere ($label)"
     grep '^WRK_RESULT' <<<"$out" || { echo "$out" >&2; die "no result line from wrk ($label)"; }
