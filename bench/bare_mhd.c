@@ -10,7 +10,7 @@
  *
  *   octet_bare_mhd [--host 127.0.0.1] [--port 0] [--threads 2] [--max-body BYTES] [--conn-memory BYTES]
  *
- * --conn-memory is MHD_OPTION_CONNECTION_MEMORY_LIMIT (octet's 256 KiB by
+ * --conn-memory is MHD_OPTION_CONNECTION_MEMORY_LIMIT (octet's 32 KiB by
  * default), there to measure what that setting costs per request.
  *
  * Prints "listening on http://HOST:PORT" on stdout once it listens (--port 0:
@@ -117,7 +117,7 @@ static int parse_long(const char *flag, const char *s, long lo, long hi, long *o
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1";
-    long port = 0, threads = 2, mb = (long)max_body, conn_mem = 256 * 1024;
+    long port = 0, threads = 2, mb = (long)max_body, conn_mem = 32 * 1024;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

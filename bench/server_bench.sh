@@ -25,6 +25,8 @@
 #   THREADS=1            octet serve --threads (compute threads per model instance)
 #   HTTP_THREADS=2       octet serve --http-threads, and the bare server's thread pool
 #   DOC=1                write the table into docs/BENCHMARKS.md (0: stdout only)
+#   MARK=server_bench    the markers' name (<!-- MARK:begin -->): a second table, e.g. for DEVICE=opencl
+#   DEVICE=cpu           octet serve --device
 #   SKIP_BUILD=0         1: use the binaries in BUILD_DIR as they are
 #   BUILD_DIR=build  OCTET_BIN=$BUILD_DIR/octet  BARE_BIN=$BUILD_DIR/octet_bare_mhd
 #   READY_TIMEOUT=300    seconds to wait for the models to load (a static INT8 model
@@ -75,6 +77,8 @@ READY_TIMEOUT=${READY_TIMEOUT:-300}
 HOST=127.0.0.1
 LUA="$ROOT/deploy/wrk/infer.lua"
 DOCFILE="$ROOT/docs/BENCHMARKS.md"
+MARK=${MARK:-server_bench}
+DEVICE=${DEVICE:-cpu}
 
 SERVER_LOG=""
 die() {
@@ -190,7 +194,7 @@ start_bare() {
 
 start_octet() { # repository, log
     SERVER_LOG=$2
-    "$OCTET_BIN" serve --host $HOST --port 0 --model-repository "$1" --threads "$THREADS" \
+    "$OCTET_BIN" serve --host $HOST --port 0 --model-repository "$1" --threads "$THREADS" --device "$DEVICE" \
         --http-threads "$HTTP_THREADS" --strict-readiness true >"$2" 2>&1 &
     SERVER_PID=$!
     wait_listening "$2" "$SERVER_PID"
@@ -294,29 +298,29 @@ CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 NPROC=$(nproc)
 CMD="bench/server_bench.sh"
 [[ "$QUICK" == 1 ]] && CMD="QUICK=1 $CMD"
-for v in DURATION WARMUP CONCURRENCY MODELS ENDPOINTS BIN_MODELS BATCHING BATCH_DELAY_US THREADS HTTP_THREADS; do
+for v in DURATION WARMUP CONCURRENCY MODELS ENDPOINTS BIN_MODELS BATCHING BATCH_DELAY_US THREADS HTTP_THREADS MARK DEVICE; do
     def=""
     case $v in
     DURATION) [[ "$QUICK" == 1 ]] && def=3 || def=10 ;;
     WARMUP) def=1 ;; CONCURRENCY) def="1 8 64" ;; MODELS) def="fmnist_mlp fmnist_cnn fmnist_resnet" ;; ENDPOINTS) def="infer v2" ;;
     BIN_MODELS) def=fmnist_mlp ;; BATCHING) def="off on" ;; BATCH_DELAY_US) def=500 ;; THREADS) def=1 ;;
-    HTTP_THREADS) def=2 ;;
+    HTTP_THREADS) def=2 ;; MARK) def=server_bench ;; DEVICE) def=cpu ;;
     esac
     [[ "${!v}" != "$def" ]] && CMD="$v=\"${!v}\" $CMD"
 done
 
 TABLE="$TMP/table.md"
 python3 - "$RESULTS" "$CPU" "$NPROC" "$START" "$CMD" "$DURATION" "$THREADS" "$HTTP_THREADS" "$BATCH_DELAY_US" \
-    "$(wrk --version 2>&1 | head -1 | awk '{print $2}')" >"$TABLE" <<'EOF'
+    "$(wrk --version 2>&1 | head -1 | awk '{print $2}')" "$DEVICE" >"$TABLE" <<'EOF'
 import sys
-res, cpu, nproc, start, cmd, dur, threads, http_threads, delay, wrkv = sys.argv[1:]
+res, cpu, nproc, start, cmd, dur, threads, http_threads, delay, wrkv, device = sys.argv[1:]
 rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
 ep_name = {"infer": "/infer", "v2": "v2 JSON", "v2bin": "v2 binary"}
 def num(s):
     try: return float(s)
     except ValueError: return None
 print(f"Machine: {cpu}, {nproc} cores (`nproc`), shared with other work; {start}. "
-      f"octet serve --threads {threads} --http-threads {http_threads}; batching on = "
+      f"octet serve --device {device} --threads {threads} --http-threads {http_threads}; batching on = "
       f"`\"dynamic_batching\": {{\"max_queue_delay_us\": {delay}}}` added to each bundled config.json "
       f"(off = as bundled: one request per run); INT8 as each config.json says. "
       f"wrk {wrkv} on the same machine, -t2 (-t1 at -c1), {dur} s per point, keep-alive, "
@@ -367,10 +371,10 @@ echo
 cat "$TABLE"
 
 if [[ "$DOC" == 1 ]]; then
-    python3 - "$DOCFILE" "$TABLE" <<'EOF'
+    python3 - "$DOCFILE" "$TABLE" "$MARK" <<'EOF'
 import sys
-doc, table = sys.argv[1], open(sys.argv[2]).read().rstrip("\n")
-begin, end = "<!-- server_bench:begin -->", "<!-- server_bench:end -->"
+doc, table, mark = sys.argv[1], open(sys.argv[2]).read().rstrip("\n"), sys.argv[3]
+begin, end = f"<!-- {mark}:begin -->", f"<!-- {mark}:end -->"
 text = open(doc).read()
 block = f"{begin}\n{table}\n{end}"
 if begin in text and end in text:
