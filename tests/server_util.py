@@ -68,6 +68,9 @@ def free_port():
     return port
 
 
+REPO_MODELS = ["badcfg", "broken", "dtypes", "fmnist_cnn", "fmnist_mlp", "slow"]  # what make_repo() holds
+
+
 def make_repo(extra=None):
     """A temporary repository: fmnist_mlp (int8 dynamic), fmnist_cnn (static int8,
     dynamic batching), dtypes, slow, and two broken models. extra(name) -> dict
@@ -131,8 +134,9 @@ class Server:
                 st, body, _ = request(self.port, "GET", "/v2/models")
                 if st == 200:
                     states = {m["name"]: m["state"] for m in json.loads(body)["models"]}
-                    if all(states.get(m) in ("READY", "UNAVAILABLE") for m in models):
-                        return states
+                    if all(states.get(m) in ("READY", "UNAVAILABLE") for m in models) and (
+                            set(models) != set(states) or request(self.port, "GET", "/v2/health/ready")[0] == 200):
+                        return states  # (the whole repository: also wait for the loader to mark it loaded)
             except OSError:
                 pass
             time.sleep(0.2)

@@ -13,10 +13,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_util import Server, check, finish, images, make_repo, post_json, request  # noqa: E402
+from server_util import REPO_MODELS, Server, check, finish, images, make_repo, post_json, request  # noqa: E402
 
 OCTET = sys.argv[1] if len(sys.argv) > 1 else "build/octet"
-MODELS = ["badcfg", "broken", "dtypes", "fmnist_cnn", "fmnist_mlp", "slow"]
+MODELS = REPO_MODELS
 
 
 def v2_input(img, name="input"):

@@ -12,7 +12,7 @@ import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_util import Server, check, finish, images, make_repo, post_json  # noqa: E402
+from server_util import REPO_MODELS, Server, check, finish, images, make_repo, post_json  # noqa: E402
 
 OCTET = sys.argv[1] if len(sys.argv) > 1 else "build/octet"
 
@@ -23,7 +23,7 @@ def main():
     repo = make_repo()
     server = Server(OCTET, repo)
     try:
-        server.wait_ready(["fmnist_cnn", "fmnist_mlp", "dtypes", "broken"])
+        server.wait_ready(REPO_MODELS)  # all loaded or failed: the server is ready only then
         port = server.port
         client = httpclient.InferenceServerClient(url="127.0.0.1:%d" % port)
         check(client.is_server_live(), "is_server_live")
