@@ -163,6 +163,7 @@ static void run_batch(oct_sched *s, oct_session *sess, oct_job **jobs, int c, in
                          (long long)rows);
     char msg[512] = "";
     if (st != OCT_OK) snprintf(msg, sizeof msg, "%s", oct_errmsg());
+    if (s->o.on_batch) s->o.on_batch(s->o.ctx, (int)rows, c, t1 - t0, st); /* before any job completes */
     int64_t r0 = 0;
     for (int k = 0; k < c; k++) {
         oct_job *j = jobs[k];
@@ -185,7 +186,6 @@ static void run_batch(oct_sched *s, oct_session *sess, oct_job **jobs, int c, in
         finish(j, js, js == OCT_OK ? NULL : msg);
     }
     for (int i = 0; i < OCT_JOB_MAX_IO; i++) oct_tensor_free(bin[i]), oct_tensor_free(bout[i]);
-    if (s->o.on_batch) s->o.on_batch(s->o.ctx, (int)rows, c, t1 - t0, st);
 }
 
 static void complete_list(oct_job *list, oct_status st, const char *msg)

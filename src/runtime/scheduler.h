@@ -54,7 +54,7 @@ typedef struct oct_sched_opts {
     const int *preferred;  /* ascending */
     int max_queue;         /* jobs waiting; beyond it submit answers OCT_E_BUSY */
     int batch_dim;         /* 1: dimension 0 is the batch (concatenate); 0: never batch */
-    /* optional: called after every batch ran (from the worker) */
+    /* optional: called after every batch ran, before its jobs' done() (from the worker) */
     void (*on_batch)(void *ctx, int rows, int jobs, int64_t compute_ns, oct_status st);
     void *ctx;
 } oct_sched_opts;
