@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build test clean demo serve
+.PHONY: all deps build test clean demo serve image image-test
 
 all: build
 
@@ -38,3 +38,10 @@ demo: build
 SERVE_ARGS ?=
 serve: deps build
 	$(BUILD)/octet serve --model-repository models $(SERVE_ARGS)
+
+# The container image (deploy/Dockerfile) with podman or docker; image-test builds it,
+# runs it, waits for readiness and sends a real /infer (deploy/build-image.sh).
+image:
+	bash deploy/build-image.sh build
+image-test:
+	bash deploy/build-image.sh test

@@ -17,6 +17,7 @@ int oct_cmd_quantize(int argc, char **argv);
 int oct_cmd_bench(int argc, char **argv);
 int oct_cmd_devices(int argc, char **argv);
 int oct_cmd_serve(int argc, char **argv);
+int oct_cmd_health(int argc, char **argv);
 
 /* Quantization flags shared by eval / quantize / bench (0 = not given):
  * --precision P, --calib-method M, --calib-samples N, --activations static|dynamic,

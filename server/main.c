@@ -10,6 +10,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"serve", oct_cmd_serve, "serve the model repository over HTTP: /infer, KServe v2, /metrics"},
+    {"health", oct_cmd_health, "probe a running server's readiness (exit 0 when ready): for health checks"},
     {"inspect", oct_cmd_inspect, "show a model's inputs, outputs, ops, parameters and peak memory"},
     {"run", oct_cmd_run, "run a model on .npy inputs and write .npy outputs"},
     {"eval", oct_cmd_eval, "top-1 accuracy and throughput on a labelled data set"},
