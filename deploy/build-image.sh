@@ -83,7 +83,10 @@ build() {
 }
 
 run_args() { # the container's options
-  echo --network host -e OCTET_PORT="$PORT"
+  # explicit limits a nested host allows (podman's own nproc default is above the usual hard limit)
+  local limits=""
+  [[ "$ENGINE" == podman ]] && limits="--ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
+  echo --network host -e OCTET_PORT="$PORT" $limits
 }
 
 run() {
@@ -96,7 +99,8 @@ smoke_test() {
   local name="octet-image-test-$$"
   # shellcheck disable=SC2046
   "$ENGINE" run -d --name "$name" $(run_args) "$TAG" >/dev/null
-  trap '"$ENGINE" rm -f "$name" >/dev/null 2>&1 || true' EXIT
+  # shellcheck disable=SC2064 # expand now: name is local
+  trap "\"$ENGINE\" rm -f \"$name\" >/dev/null 2>&1 || true" EXIT
   log "started $name; waiting for /v2/health/ready on 127.0.0.1:$PORT"
   local t0=$SECONDS
   until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/v2/health/ready" 2>/dev/null; do
@@ -119,8 +123,12 @@ smoke_test() {
   log "the container's health check: $("$ENGINE" healthcheck run "$name" >/dev/null 2>&1 && echo healthy || echo "not run (docker runs it on its own schedule)")"
   log "user in the container: $("$ENGINE" exec "$name" id)"
   log "image $TAG: $(( $("$ENGINE" image inspect "$TAG" --format '{{.Size}}') / 1000000 )) MB"
-  "$ENGINE" stop -t 10 "$name" >/dev/null
-  log "stopped; image test passed"
+  "$ENGINE" stop -t 20 "$name" >/dev/null
+  local code
+  code=$("$ENGINE" inspect "$name" --format '{{.State.ExitCode}}')
+  log "stopped (SIGTERM): exit code $code"
+  [[ "$code" == 0 ]] || { "$ENGINE" logs "$name" 2>&1 | tail -5 >&2; log "octet did not exit 0 on SIGTERM"; exit 1; }
+  log "image test passed"
 }
 
 case "$cmd" in
