@@ -482,6 +482,13 @@ def test_settings(repo):
         check(st == 413, "the environment's body limit applies: %d" % st)
         st, body, _ = request(port_b, "GET", "/v2/models")
         check(st == 200 and "fmnist_cnn" in body.decode(), "the file's repository is served")
+        t, rc = time.time(), 1  # `octet health`: the container's probe
+        while rc != 0 and time.time() - t < 120:
+            rc = subprocess.run([OCTET, "health", "--port", str(port_b)], capture_output=True).returncode
+            time.sleep(0.2)
+        check(rc == 0, "octet health: 0 once ready")
+        r = subprocess.run([OCTET, "health", "--port", str(free_port())], capture_output=True, text=True)
+        check(r.returncode == 1 and "cannot connect" in r.stderr, "octet health: 1 when nothing listens")
     finally:
         p.terminate()
         check(p.wait(60) == 0, "exit 0 on SIGTERM")
