@@ -6,6 +6,7 @@
  * session run alone on the same rows (within FP32 rounding). */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,9 +31,15 @@ static void on_done(oct_job *j)
     pthread_mutex_unlock(&mu);
 }
 
+static _Atomic int slow_batches; /* on_batch holds its worker 5 ms: the other instance must take jobs */
+
 static void on_batch(void *ctx, int rows, int jobs, int64_t ns, oct_status st)
 {
     (void)ctx, (void)jobs, (void)ns, (void)st;
+    if (slow_batches) {
+        struct timespec t = {0, 5 * 1000 * 1000};
+        nanosleep(&t, NULL);
+    }
     pthread_mutex_lock(&mu);
     if (n_batches < 256) batch_rows[n_batches] = rows, batch_thread[n_batches] = pthread_self();
     n_batches++;
@@ -147,12 +154,14 @@ int main(void)
     oct_sched_opts o2 = {.max_batch = 1, .max_queue = 100, .batch_dim = 1, .on_batch = on_batch};
     CHECK(oct_sched_new(s, 2, &o2, &sc) == OCT_OK);
     reset();
+    slow_batches = 1;
     for (int i = 0; i < 40; i++) make_job(&jobs[i], 16, i);
     for (int i = 0; i < 40; i++) CHECK(oct_sched_submit(sc, &jobs[i]) == OCT_OK);
     wait_done(40);
     int other = 0;
     for (int b = 1; b < n_batches && b < 256; b++) other |= !pthread_equal(batch_thread[b], batch_thread[0]);
     CHECK_MSG(n_batches == 40 && other, "%d batches, both instances used: %d", n_batches, other);
+    slow_batches = 0;
     for (int i = 0; i < 40; i++) free_job(&jobs[i]);
     oct_sched_free(sc);
 
