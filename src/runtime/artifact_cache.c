@@ -1,6 +1,8 @@
 /* octet — the quantized-model cache (see artifact_cache.h). */
 #include "runtime/artifact_cache.h"
 
+#include "core/hash.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -10,12 +12,6 @@
 
 #define ARTIFACT_FORMAT "octet-qdq-1"
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
-    return h;
-}
 
 static oct_status hash_file(uint64_t *h, const char *path)
 {
@@ -23,7 +19,7 @@ static oct_status hash_file(uint64_t *h, const char *path)
     if (!f) return oct_err(OCT_E_IO, "cannot read %s: %s", path, strerror(errno));
     unsigned char buf[1 << 16];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) *h = fnv(*h, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) *h = oct_fnv1a(*h, buf, n);
     int bad = ferror(f);
     fclose(f);
     return bad ? oct_err(OCT_E_IO, "error reading %s", path) : OCT_OK;
@@ -31,15 +27,15 @@ static oct_status hash_file(uint64_t *h, const char *path)
 
 oct_status oct_artifact_key(const oct_model_config *cfg, const char *cfg_path, uint64_t *key)
 {
-    uint64_t h = 1469598103934665603ull;
-    h = fnv(h, ARTIFACT_FORMAT, sizeof ARTIFACT_FORMAT);
+    uint64_t h = OCT_FNV1A_INIT;
+    h = oct_fnv1a(h, ARTIFACT_FORMAT, sizeof ARTIFACT_FORMAT);
     OCT_TRY(hash_file(&h, cfg->model_path));
     json_error_t err;
     json_t *root = json_load_file(cfg_path, JSON_REJECT_DUPLICATES, &err);
     if (!root) return oct_err(OCT_E_PARSE, "%s: %s", cfg_path, err.text);
     char *q = json_dumps(json_object_get(root, "quantization"), JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(root);
-    if (q) h = fnv(h, q, strlen(q));
+    if (q) h = oct_fnv1a(h, q, strlen(q));
     free(q);
     const oct_data_spec *d = &cfg->quant.calib;
     const char *files[] = {d->npy, d->idx_images};

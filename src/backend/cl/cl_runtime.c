@@ -1,6 +1,8 @@
 /* octet — OpenCL device, context, queue and the cached kernel program (see cl_runtime.h). */
 #include "backend/cl/cl_runtime.h"
 
+#include "core/hash.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,11 +54,7 @@ static double now_ms(void)
 
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ull;
-    }
-    return h ^ 0xff; /* field separator */
+    return oct_fnv1a(h, s, strlen(s)) ^ 0xff; /* field separator */
 }
 
 /* The cache file for this program, or "" when caching is off / impossible. */
