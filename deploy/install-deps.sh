@@ -18,7 +18,7 @@ runtime_pkgs=(
   libprotobuf-c1 zlib1g libjansson4 libmicrohttpd12 ocl-icd-libopencl1
 )
 test_pkgs=(
-  libonnx-testdata dataset-fashion-mnist pocl-opencl-icd python3 python3-venv python3-pip python3-yaml yamllint curl
+  libonnx-testdata dataset-fashion-mnist pocl-opencl-icd python3 python3-venv python3-pip python3-yaml yamllint curl openssl
 )
 dev_pkgs=(
   python3 python3-numpy python3-onnx python3-torch python3-venv python3-pip libopenblas0-pthread

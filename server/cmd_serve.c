@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "auth.h"
 #include "http.h"
 #include "metrics.h"
 #include "serve_config.h"
@@ -160,14 +161,21 @@ int oct_cmd_serve(int argc, char **argv)
         oct_repo_free(srv.repo);
         return 1;
     }
+    if (oct_auth_setup(&srv) != OCT_OK) {
+        fprintf(stderr, "octet serve: %s\n", oct_errmsg());
+        oct_auth_free(&srv);
+        return 2;
+    }
     if (oct_http_start(&srv) != OCT_OK) {
         fprintf(stderr, "octet serve: %s\n", oct_errmsg());
+        oct_auth_free(&srv);
         oct_metrics_free(srv.metrics);
         oct_repo_free(srv.repo);
         return 1;
     }
-    fprintf(stderr, "octet serve: listening on http://%s:%d (%d model%s in %s, loading)\n", srv.set.host,
-            srv.set.port, srv.repo->n, srv.repo->n == 1 ? "" : "s", srv.set.repo);
+    fprintf(stderr, "octet serve: listening on %s://%s:%d (%d model%s in %s, loading)\n", srv.tls_cert_pem ? "https" : "http",
+            srv.set.host, srv.set.port, srv.repo->n, srv.repo->n == 1 ? "" : "s", srv.set.repo);
+    if (srv.set.api_key[0]) fprintf(stderr, "octet serve: an API key is required on every route but the health checks\n");
     pthread_t lt;
     int have_loader = pthread_create(&lt, NULL, loader, srv.repo) == 0;
     if (!have_loader) oct_repo_load_all(srv.repo);
@@ -189,6 +197,7 @@ int oct_cmd_serve(int argc, char **argv)
     MHD_stop_daemon(srv.daemon);
     oct_repo_free(srv.repo);
     oct_metrics_free(srv.metrics);
+    oct_auth_free(&srv);
     fprintf(stderr, "octet serve: stopped\n");
     return 0;
 }

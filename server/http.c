@@ -68,6 +68,8 @@ static enum MHD_Result send_answer(oct_req *r)
     }
     if (r->retry_after) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (r->code == 405 && r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->code == 401 && r->auth_failed)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"octet\"");
     if (__atomic_load_n(&r->srv->stopping, __ATOMIC_ACQUIRE) || r->too_large)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(r->conn, r->code, resp);
@@ -197,7 +199,18 @@ oct_status oct_http_start(oct_srv *srv)
     if (inet_pton(AF_INET, srv->set.host, &addr.sin_addr) != 1)
         return oct_err(OCT_E_INVALID, "--host '%s' is not an IPv4 address", srv->set.host);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    int tls = srv->tls_cert_pem != NULL;
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return oct_err(OCT_E_UNSUPPORTED, "this libmicrohttpd has no TLS support (GnuTLS)");
+    if (tls) flags |= MHD_USE_TLS;
+    /* the TLS pair only with TLS (MHD warns about HTTPS options on a plain daemon) */
+    struct MHD_OptionItem tls_opts[] = {
+        {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
     srv->daemon = MHD_start_daemon(flags, (uint16_t)srv->set.port, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_ARRAY, tls_opts,
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->set.http_threads,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
@@ -207,7 +220,8 @@ oct_status oct_http_start(oct_srv *srv)
                                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
                                    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!srv->daemon)
-        return oct_err(OCT_E_IO, "cannot listen on %s:%d (in use, or not permitted)", srv->set.host, srv->set.port);
+        return oct_err(OCT_E_IO, "cannot listen on %s:%d (in use, or not permitted%s)", srv->set.host, srv->set.port,
+                       tls ? ", or the TLS certificate and key are not a valid PEM pair" : "");
     if (!srv->set.port) { /* --port 0: the kernel chose one */
         const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
         if (di) srv->set.port = di->port;

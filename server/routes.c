@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "serve.h"
 
 static int method_is(oct_req *r, const char *method, const char *allowed)
@@ -65,6 +66,7 @@ static void model_route(oct_req *r, const char *path, const char *method)
 
 void oct_route(oct_req *r, const char *url, const char *method)
 {
+    if (!oct_auth_check(r, url)) return;
     if (!strcmp(url, "/infer")) {
         r->endpoint = OCT_EP_INFER;
         if (method_is(r, method, "POST")) oct_h_infer_simple(r);

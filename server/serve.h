@@ -29,10 +29,15 @@ typedef struct oct_srv_settings {
     int strict_ready;        /* /v2/health/ready: every model READY (else: loading done and one READY) */
     int drain_s;             /* shutdown: how long to wait for connections to finish */
     char cache_dir[4096];    /* "" : the default */
+    char api_key[256];       /* "" : no key needed */
+    char api_key_file[4096]; /* the key from a file (first line) */
+    char tls_cert[4096];     /* PEM files: both set = HTTPS */
+    char tls_key[4096];
 } oct_srv_settings;
 
 typedef struct oct_srv {
     oct_srv_settings set;
+    char *tls_cert_pem, *tls_key_pem; /* read at start */
     oct_repo *repo;
     oct_metrics *metrics;
     struct MHD_Daemon *daemon;
@@ -67,6 +72,7 @@ typedef struct oct_req {
     size_t header_len;       /* binary extension: the JSON part's length (0: none) */
     int retry_after;
     const char *allow;       /* 405: the route's methods */
+    int auth_failed;         /* 401: add WWW-Authenticate */
     /* an inference in flight */
     oct_job job;
     int suspended;

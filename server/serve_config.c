@@ -33,6 +33,10 @@ static const setting settings[] = {
     B("strict_readiness", "OCTET_STRICT_READINESS", strict_ready),
     I("drain_seconds", "OCTET_DRAIN_SECONDS", drain_s, 0, 3600),
     S("cache_dir", "OCTET_CACHE_DIR", cache_dir),
+    S("api_key", "OCTET_API_KEY", api_key),
+    S("api_key_file", "OCTET_API_KEY_FILE", api_key_file),
+    S("tls_cert", "OCTET_TLS_CERT", tls_cert),
+    S("tls_key", "OCTET_TLS_KEY", tls_key),
 };
 #define N_SETTINGS (sizeof settings / sizeof *settings)
 

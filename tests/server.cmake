@@ -8,3 +8,7 @@ set_tests_properties(pyenv_setup PROPERTIES FIXTURES_SETUP pyenv TIMEOUT 600)
 add_test(NAME server_tritonclient
          COMMAND ${CMAKE_BINARY_DIR}/pyenv/bin/python ${CMAKE_CURRENT_SOURCE_DIR}/test_tritonclient.py $<TARGET_FILE:octet>)
 set_tests_properties(server_tritonclient PROPERTIES LABELS integration TIMEOUT 600 FIXTURES_REQUIRED pyenv)
+
+# TLS (a certificate made with openssl), the API key, path traversal.
+add_test(NAME server_security COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_server_security.py $<TARGET_FILE:octet>)
+set_tests_properties(server_security PROPERTIES LABELS integration TIMEOUT 300)
