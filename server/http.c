@@ -14,45 +14,6 @@
 #include "http.h"
 #include "metrics.h"
 
-unsigned oct_http_code(oct_status st)
-{
-    switch (st) {
-    case OCT_OK: return 200;
-    case OCT_E_INVALID: case OCT_E_PARSE: case OCT_E_SHAPE: case OCT_E_DTYPE: case OCT_E_UNSUPPORTED: return 400;
-    case OCT_E_NOT_FOUND: return 404;
-    case OCT_E_BUSY: return 503;
-    case OCT_E_TIMEOUT: return 504;
-    default: return 500;
-    }
-}
-
-void oct_req_json(oct_req *r, unsigned code, json_t *j)
-{
-    free(r->resp);
-    r->resp = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
-    json_decref(j);
-    if (!r->resp) { /* out of memory: a fixed answer */
-        code = 500;
-        r->resp = strdup("{\"error\":\"out of memory building the answer\"}");
-    }
-    r->resp_len = r->resp ? strlen(r->resp) : 0;
-    r->code = code;
-    r->ctype = "application/json";
-    r->header_len = 0;
-    r->has_resp = 1;
-}
-
-void oct_req_error(oct_req *r, unsigned code, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (code == 503) r->retry_after = 1;
-    oct_req_json(r, code, json_pack("{ss}", "error", msg));
-}
-
 static enum MHD_Result send_answer(oct_req *r)
 {
     struct MHD_Response *resp =

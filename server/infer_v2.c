@@ -138,7 +138,7 @@ void oct_h_infer_v2(oct_req *r, oct_model *m)
 {
     if (!oct_infer_model_ok(r, m)) return;
     size_t json_len = r->len;
-    const char *hl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Inference-Header-Content-Length");
+    const char *hl = r->infer_header_len;
     if (hl) {
         char *end;
         unsigned long long n = strtoull(hl, &end, 10);

@@ -58,6 +58,8 @@ static void model_route(oct_req *r, const char *path, const char *method)
         if (method_is(r, method, "GET")) oct_h_model_config(r, m);
     } else if (!strcmp(tail, "/infer")) {
         r->endpoint = OCT_EP_V2_INFER;
+        r->infer_header_len =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Inference-Header-Content-Length");
         if (method_is(r, method, "POST")) oct_h_infer_v2(r, m);
     } else {
         oct_req_error(r, 404, "no route %s for model '%s'", tail, name);

@@ -73,6 +73,7 @@ typedef struct oct_req {
     int retry_after;
     const char *allow;       /* 405: the route's methods */
     int auth_failed;         /* 401: add WWW-Authenticate */
+    const char *infer_header_len; /* v2 binary extension: the Inference-Header-Content-Length header, or NULL */
     /* an inference in flight */
     oct_job job;
     int suspended;
