@@ -272,17 +272,8 @@ static oct_status parse(const char *path, json_t *root, oct_model_config *c)
     return parse_serving(path, root, c);
 }
 
-oct_status oct_model_config_load(const char *path, oct_model_config *c)
+static oct_status finish_load(const char *path, json_t *root, oct_model_config *c)
 {
-    memset(c, 0, sizeof *c);
-    oct_qconfig_default(&c->quant);
-    json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        if (err.line < 0 || strstr(err.text, "unable to open"))
-            return oct_err(OCT_E_IO, "%s: %s", path, err.text);
-        return oct_err(OCT_E_PARSE, "%s:%d:%d: %s", path, err.line, err.column, err.text);
-    }
     oct_status s = parse(path, root, c);
     json_decref(root);
     if (s != OCT_OK) {
@@ -297,6 +288,30 @@ oct_status oct_model_config_load(const char *path, oct_model_config *c)
         return oct_err(OCT_E_INVALID, "%s: model path too long", path);
     }
     return OCT_OK;
+}
+
+oct_status oct_model_config_load(const char *path, oct_model_config *c)
+{
+    memset(c, 0, sizeof *c);
+    oct_qconfig_default(&c->quant);
+    json_error_t err;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    if (!root) {
+        if (err.line < 0 || strstr(err.text, "unable to open"))
+            return oct_err(OCT_E_IO, "%s: %s", path, err.text);
+        return oct_err(OCT_E_PARSE, "%s:%d:%d: %s", path, err.line, err.column, err.text);
+    }
+    return finish_load(path, root, c);
+}
+
+oct_status oct_model_config_parse(const char *text, size_t len, const char *path, oct_model_config *c)
+{
+    memset(c, 0, sizeof *c);
+    oct_qconfig_default(&c->quant);
+    json_error_t err;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    if (!root) return oct_err(OCT_E_PARSE, "%s:%d:%d: %s", path, err.line, err.column, err.text);
+    return finish_load(path, root, c);
 }
 
 void oct_model_config_free(oct_model_config *c)

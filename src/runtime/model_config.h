@@ -49,6 +49,8 @@ typedef struct oct_model_config {
 } oct_model_config;
 
 oct_status oct_model_config_load(const char *path, oct_model_config *cfg);
+/* The same from text (path: where it stands, for relative paths and messages). */
+oct_status oct_model_config_parse(const char *text, size_t len, const char *path, oct_model_config *cfg);
 void oct_model_config_free(oct_model_config *cfg);
 /* The normalisation {scale, mean, std} of the model's "preprocess" section in
  * norm (for oct_dataset_load's norm_default), or NULL when it has none. */
