@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build test clean demo serve image image-test
+.PHONY: all deps build test test-fast test-sanitize clean demo serve image image-test
 
 all: build
 
@@ -16,11 +16,21 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# The whole suite, then the whole suite again under ASan + UBSan (clang, Debug)
+# with the fuzz targets' short runs (tests/fuzz): `make test-fast` skips the second pass.
+SANITIZE_BUILD ?= build-sanitize
+test: test-fast test-sanitize
+
+test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+test-sanitize:
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DOCTET_FUZZ=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ctest --output-on-failure -j $(JOBS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD)
 
 FMNIST ?= /usr/share/datasets/fashion-mnist
 demo: build
