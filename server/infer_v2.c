@@ -71,18 +71,20 @@ static oct_status parse_input(oct_req *r, const oct_jval *e, bin_cursor *bin, in
         if (data) return oct_err(OCT_E_INVALID, "input '%s' has both \"data\" and binary_data_size", name);
         if (!oct_jint(bsz, &got) || got < 0)
             return oct_err(OCT_E_INVALID, "input '%s': binary_data_size must be a non-negative integer", name);
+        uint64_t want = oct_json_elem_size(t); /* checked before allocating: no bigger than what was sent */
+        for (int d = 0; d < rank && want; d++)
+            want = (uint64_t)dims[d] > UINT64_MAX / want ? UINT64_MAX : want * (uint64_t)dims[d];
+        if ((uint64_t)got != want)
+            return oct_err(OCT_E_SHAPE, "input '%s': binary_data_size is %lld bytes, the shape and datatype need %llu",
+                           name, (long long)got, (unsigned long long)want);
+        if (want > bin->left)
+            return oct_err(OCT_E_SHAPE, "input '%s': %llu binary bytes announced, only %zu follow the JSON", name,
+                           (unsigned long long)want, bin->left);
         oct_tensor *x = oct_tensor_new(t, rank, dims);
         if (!x) return oct_err(OCT_E_NOMEM, "out of memory for input '%s'", name);
         r->job.in[i] = x;
-        size_t want = oct_tensor_nbytes(x);
-        if ((uint64_t)got != want)
-            return oct_err(OCT_E_SHAPE, "input '%s': binary_data_size is %lld bytes, the shape and datatype need %zu",
-                           name, (long long)got, want);
-        if (want > bin->left)
-            return oct_err(OCT_E_SHAPE, "input '%s': %zu binary bytes announced, only %zu follow the JSON", name, want,
-                           bin->left);
-        memcpy(x->data, bin->p, want);
-        bin->p += want, bin->left -= want;
+        memcpy(x->data, bin->p, (size_t)want);
+        bin->p += want, bin->left -= (size_t)want;
         return OCT_OK;
     }
     if (!data) return oct_err(OCT_E_INVALID, "input '%s': \"data\" is missing", name);

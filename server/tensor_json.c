@@ -127,6 +127,15 @@ general:
     return OCT_OK;
 }
 
+/* Leaves (non-array values) under v: what the data can fill. */
+static int64_t count_values(const oct_jval *v)
+{
+    if (v->type != OCT_J_ARR) return 1;
+    int64_t n = 0;
+    for (uint32_t i = 0; i < v->n; i++) n += count_values(oct_jat(v, i));
+    return n;
+}
+
 oct_status oct_json_to_tensor(const oct_jval *v, oct_dtype dt, int rank, const int64_t *dims, oct_tensor **out)
 {
     *out = NULL;
@@ -137,6 +146,10 @@ oct_status oct_json_to_tensor(const oct_jval *v, oct_dtype dt, int rank, const i
         if (dims[d] && n > ((int64_t)1 << 40) / dims[d]) return oct_err(OCT_E_SHAPE, "shape too large");
         n *= dims[d];
     }
+    if (!oct_jis(v, OCT_J_ARR)) return oct_err(OCT_E_SHAPE, "tensor data must be an array");
+    int64_t have = count_values(v);
+    if (have != n) /* before allocating: a shape never asks for more memory than the request carries */
+        return oct_err(OCT_E_SHAPE, "%lld values where the shape holds %lld", (long long)have, (long long)n);
     oct_tensor *t = oct_tensor_new(dt, rank, dims);
     if (!t) return oct_err(OCT_E_NOMEM, "out of memory for a tensor of %lld values", (long long)n);
     /* nested exactly as the shape, or flat (any nesting that flattens to n values) */
