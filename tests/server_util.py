@@ -68,7 +68,7 @@ def free_port():
     return port
 
 
-REPO_MODELS = ["badcfg", "broken", "dtypes", "fmnist_cnn", "fmnist_mlp", "slow"]  # what make_repo() holds
+REPO_MODELS = ["badcalib", "badcfg", "broken", "dtypes", "fmnist_cnn", "fmnist_mlp", "nocalib", "slow"]  # make_repo()
 
 
 def make_repo(extra=None):
@@ -105,6 +105,16 @@ def make_repo(extra=None):
         f.write(head)
     with open(os.path.join(d, "broken", "config.json"), "w") as f:
         json.dump({"name": "broken", "max_batch_size": 8}, f)
+    # static INT8 whose calibration data is missing, or not an IDX file
+    with open(os.path.join(ROOT, "models", "fmnist_cnn", "config.json")) as f:
+        cnn = json.load(f)
+    for name, data in (("nocalib", os.path.join(d, "missing-images.gz")), ("badcalib", os.path.join(d, "junk.gz"))):
+        c = json.loads(json.dumps(cnn))
+        c["name"] = name
+        c["quantization"]["calibration"]["data"] = {"idx_images": data}
+        add(name, os.path.join(ROOT, "models", "fmnist_cnn", "model.onnx"), c)
+    with open(os.path.join(d, "junk.gz"), "wb") as f:
+        f.write(b"\x1f\x8b this is not gzip data at all" * 10)
     os.mkdir(os.path.join(d, "badcfg"))
     os.symlink(os.path.join(ROOT, "models", "fmnist_mlp", "model.onnx"), os.path.join(d, "badcfg", "model.onnx"))
     with open(os.path.join(d, "badcfg", "config.json"), "w") as f:

@@ -41,6 +41,10 @@ def test_metadata(port, states):
     check("badcfg" in models and "config.json" in models["badcfg"].get("reason", ""),
           "bad config says why: %s" % models["badcfg"].get("reason"))
     check(models["fmnist_cnn"].get("precision") == "int8", "cnn serves int8")
+    for name in ("nocalib", "badcalib"):
+        check(models[name]["state"] == "UNAVAILABLE" and ("missing-images" in models[name].get("reason", "") or
+                                                          "junk" in models[name].get("reason", "")),
+              "%s: not ready, and says why: %s" % (name, models[name].get("reason")))
     st, body, _ = request(port, "POST", "/v2/repository/index", {})
     index = json.loads(body)
     check(st == 200 and isinstance(index, list) and {e["name"] for e in index} == set(MODELS) and
@@ -136,6 +140,21 @@ def test_infer(port, imgs):
         check(sizes == [3, 3, 12, 24, 6, 12] and len(data) - hl == sum(sizes), "binary output sizes %s" % sizes)
         at = hl + 3 + 3 + 12 + 24
         check(list(struct.unpack("<3e", data[at:at + 6])) == [1.0, -2.5, 6.0], "binary FP16 round trip")
+
+
+def test_files_changed(port, repo, imgs):
+    """Model and config files changed on disk after load: no effect (models are read once, at load)."""
+    before = post_json(port, "/infer", {"model": "fmnist_mlp", "inputs": imgs[3]})
+    for f in ("model.onnx", "config.json"):
+        p = os.path.join(repo, "fmnist_mlp", f)
+        os.unlink(p)
+        with open(p, "w") as out:
+            out.write("{ garbage")
+    after = post_json(port, "/infer", {"model": "fmnist_mlp", "inputs": imgs[3]})
+    check(before[0] == 200 and after[0] == 200 and before[1]["outputs"] == after[1]["outputs"],
+          "answers unchanged after the files changed on disk")
+    st, body, _ = request(port, "GET", "/v2/models/fmnist_mlp/ready")
+    check(st == 200, "still ready")
 
 
 def expect_error(port, method, path, body, code, words, headers=None):
@@ -350,6 +369,7 @@ def test_metrics(port):
                  'octet_compute_duration_seconds_sum{model="fmnist_mlp"}',
                  'octet_batch_size_bucket{model="fmnist_cnn",le="64"}', 'octet_queue_depth{model="fmnist_cnn"} 0',
                  'octet_models_loaded 4', 'octet_model_ready{model="broken"} 0',
+                 'octet_model_ready{model="nocalib"} 0',
                  'octet_device_fallbacks_total{model="fmnist_cnn"} 0', "octet_suspended_connections 0"):
         check(want in text, "metrics has %s" % want)
     check(metric(port, "octet_batch_size_bucket", {"model": "fmnist_cnn", "le": "1"}) <
@@ -508,6 +528,7 @@ def main():
         port = server.port
         test_metadata(port, states)
         test_infer(port, imgs)
+        test_files_changed(port, repo, imgs)
         test_errors(port, imgs)
         test_batching(port, imgs)
         test_queue_deadline_disconnect(port)
