@@ -81,7 +81,7 @@ oct_status oct_infer_parse_body(oct_req *r, size_t len, oct_jdoc **doc)
     *doc = NULL;
     if (!r->body || !len) return oct_err(OCT_E_INVALID, "the request has no body (a JSON object)");
     oct_status st = oct_jdoc_parse(r->body, len, doc);
-    if (st == OCT_E_PARSE) return oct_err(OCT_E_PARSE, "malformed JSON: %s", oct_errmsg());
+    if (st == OCT_E_PARSE) return oct_err_ctx(OCT_E_PARSE, "malformed JSON: ");
     if (st == OCT_OK && !oct_jis(oct_jdoc_root(*doc), OCT_J_OBJ)) {
         oct_jdoc_free(*doc);
         *doc = NULL;

@@ -170,7 +170,7 @@ def expect_error(port, method, path, body, code, words, headers=None):
 
 def test_errors(port, imgs):
     img = imgs[0]
-    expect_error(port, "POST", "/infer", '{"model": "fmnist_cnn", "inputs": [1, 2', 400, ["malformed JSON"])
+    expect_error(port, "POST", "/infer", '{"model": "fmnist_cnn", "inputs": [1, 2', 400, ["malformed JSON: line 1, column"])
     expect_error(port, "POST", "/infer", {"model": "fmnist_cnn"}, 400, ["inputs", "missing"])
     expect_error(port, "POST", "/infer", {"model": "nosuch", "inputs": [1]}, 404, ["unknown model", "nosuch"])
     expect_error(port, "POST", "/infer", {"model": "fmnist_cnn", "inputs": img[:700]}, 400, ["input"])
