@@ -175,7 +175,7 @@ oct_status oct_http_start(oct_srv *srv)
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->set.http_threads,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->set.idle_timeout_s,
                                    /* per-connection pool (headers, read buffer; bodies come to us in pieces).
                                     * MHD clears it on every keep-alive request: 256 KiB halved the req/s */
                                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,

@@ -28,6 +28,7 @@ typedef struct oct_srv_settings {
     int64_t max_body;        /* bytes */
     int strict_ready;        /* /v2/health/ready: every model READY (else: loading done and one READY) */
     int drain_s;             /* shutdown: how long to wait for connections to finish */
+    int idle_timeout_s;      /* a connection with no traffic for this long is closed (not while suspended) */
     char cache_dir[4096];    /* "" : the default */
     char api_key[256];       /* "" : no key needed */
     char api_key_file[4096]; /* the key from a file (first line) */

@@ -32,6 +32,7 @@ static const setting settings[] = {
     I("max_body_bytes", "OCTET_MAX_BODY_BYTES", max_body, 1024, (long long)1 << 34),
     B("strict_readiness", "OCTET_STRICT_READINESS", strict_ready),
     I("drain_seconds", "OCTET_DRAIN_SECONDS", drain_s, 0, 3600),
+    I("idle_timeout_seconds", "OCTET_IDLE_TIMEOUT_SECONDS", idle_timeout_s, 1, 3600),
     S("cache_dir", "OCTET_CACHE_DIR", cache_dir),
     S("api_key", "OCTET_API_KEY", api_key),
     S("api_key_file", "OCTET_API_KEY_FILE", api_key_file),
@@ -50,6 +51,7 @@ void oct_srv_settings_default(oct_srv_settings *s)
     s->http_threads = 2;
     s->max_body = (int64_t)64 << 20;
     s->drain_s = 10;
+    s->idle_timeout_s = 120;
 }
 
 static oct_status set_value(oct_srv_settings *s, const setting *d, const char *from, const char *text, json_t *j)

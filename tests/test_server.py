@@ -356,6 +356,37 @@ def test_queue_deadline_disconnect(port):
     check(read_status(s) == 200, "serves after the disconnect")
 
 
+def test_slow_clients(port):
+    """A client that sends half a request and stalls, and one that never reads its answer: the server closes them
+    after the idle timeout (2 s in this test) and keeps serving; nothing stays suspended."""
+    stall = socket.create_connection(("127.0.0.1", port), timeout=30)
+    stall.sendall(b"POST /infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"model\": ")
+    header, x = slow_body(4)
+    deaf = socket.create_connection(("127.0.0.1", port), timeout=30)
+    deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    body = header + x
+    deaf.sendall(("POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+                  "Inference-Header-Content-Length: %d\r\n\r\n" % (len(body), len(header))).encode() + body)
+    t0 = time.time()
+    closed = False
+    while time.time() - t0 < 15 and not closed:
+        try:
+            closed = stall.recv(1024) == b""
+        except (ConnectionResetError, socket.timeout):
+            closed = True
+    check(closed and time.time() - t0 < 10, "a stalled request is closed after the idle timeout (%.1f s)" %
+          (time.time() - t0))
+    stall.close()
+    time.sleep(3)  # the deaf client's answer (4 MB) cannot drain: its connection times out too
+    deaf.close()
+    st, _, _ = post_json(port, "/infer", {"model": "fmnist_mlp", "inputs": images(1)[0]})
+    check(st == 200, "serves after slow clients")
+    t = time.time()
+    while metric(port, "octet_suspended_connections", {}) != 0 and time.time() - t < 10:
+        time.sleep(0.1)
+    check(metric(port, "octet_suspended_connections", {}) == 0, "no connection left suspended")
+
+
 def test_metrics(port):
     st, body, hdr = request(port, "GET", "/metrics")
     text = body.decode()
@@ -522,7 +553,8 @@ CNN_SINGLE = []
 def main():
     imgs = images(100)
     repo = make_repo()
-    server = Server(OCTET, repo, args=["--max-body-bytes", str(6 << 20), "--threads", "2"])
+    server = Server(OCTET, repo, args=["--max-body-bytes", str(6 << 20), "--threads", "2",
+                                            "--idle-timeout-seconds", "2"])
     try:
         states = server.wait_ready(MODELS)
         port = server.port
@@ -532,6 +564,7 @@ def main():
         test_errors(port, imgs)
         test_batching(port, imgs)
         test_queue_deadline_disconnect(port)
+        test_slow_clients(port)
         test_metrics(port)
         test_shutdown(server, port, imgs)
         log = server.log_text()
