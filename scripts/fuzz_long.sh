@@ -35,6 +35,6 @@ for t in "${targets[@]}"; do
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   new=$(awk '/stat::new_units_added/ {print $2}' "$log")
-  crashes=$(ls "$OUT"/crash_"$t"-* 2>/dev/null | wc -l)
+  crashes=$(find "$OUT" -maxdepth 1 -name "crash_$t-*" | wc -l)
   echo "$t | $SECS | $ex | $eps | $cov | $ft | $new | $crashes"
 done
