@@ -16,7 +16,7 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The whole suite, then the whole suite again under ASan + UBSan (clang, Debug)
+# The whole suite, then the whole suite again under ASan + UBSan (clang, -O2 -g)
 # with the fuzz targets' short runs (tests/fuzz): `make test-fast` skips the second pass.
 SANITIZE_BUILD ?= build-sanitize
 test: test-fast test-sanitize
@@ -25,7 +25,7 @@ test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-sanitize:
-	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DOCTET_FUZZ=ON
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCTET_FUZZ=ON
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
 	cd $(SANITIZE_BUILD) && ctest --output-on-failure -j $(JOBS)
 

@@ -52,7 +52,7 @@ static int collect(const char *dir, char ***list, int *n, int *cap)
         kids[nk++] = strdup(p);
     }
     closedir(d);
-    qsort(kids, (size_t)nk, sizeof *kids, cmp_str);
+    if (nk) qsort(kids, (size_t)nk, sizeof *kids, cmp_str);
     for (int i = 0; i < nk; i++) {
         if (*n == *cap) {
             *cap = *cap ? *cap * 2 : 256;

@@ -174,7 +174,7 @@ static void check(const char *label, spec c)
         if (i == 0 && c.u8in) {
             x[j] = oct_tensor_new(c.u8in == 1 ? OCT_DT_U8 : OCT_DT_I8, c.ranks[i], c.dims[i]);
             uint8_t *b = x[j]->data;
-            for (int64_t q = 0; q < oct_tensor_numel(x[j]); q++) b[q] = (uint8_t)(frnd() * 127.f);
+            for (int64_t q = 0; q < oct_tensor_numel(x[j]); q++) b[q] = (uint8_t)(int)(frnd() * 127.f);
             j++;
             continue;
         }

@@ -307,7 +307,7 @@ static Onnx__TensorProto *mk_tensor(const char *name, int dt, int rank, const in
     t->data_type = dt;
     t->n_dims = (size_t)rank;
     t->dims = A(sizeof(int64_t) * (size_t)(rank ? rank : 1));
-    memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+    if (rank) memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
     return t;
 }
 

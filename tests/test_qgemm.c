@@ -196,7 +196,7 @@ static void free_data(qdata *d)
 }
 
 static int npaths;
-static oct_qgemm_path paths[4];
+static oct_qgemm_path paths[OCT_QGEMM_NPATHS];
 
 /* Runs the case on every path (and threaded if pool): 0 when all match. */
 static int run_case(const qcase *c, oct_pool *pool)

@@ -137,6 +137,14 @@ double oct_dtype_get(oct_dtype t, const void *data, size_t i)
     }
 }
 
+static int64_t to_i64(double v)
+{
+    if (!(v == v)) return 0;
+    if (v >= 9223372036854775807.0) return INT64_MAX;
+    if (v <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)v;
+}
+
 void oct_dtype_set(oct_dtype t, void *data, size_t i, double v)
 {
     switch (t) {
@@ -144,14 +152,17 @@ void oct_dtype_set(oct_dtype t, void *data, size_t i, double v)
     case OCT_DT_F64: ((double *)data)[i] = v; break;
     case OCT_DT_F16: ((uint16_t *)data)[i] = oct_f32_to_f16((float)v); break;
     case OCT_DT_BF16: ((uint16_t *)data)[i] = oct_f32_to_bf16((float)v); break;
-    case OCT_DT_U8: ((uint8_t *)data)[i] = (uint8_t)v; break;
-    case OCT_DT_I8: ((int8_t *)data)[i] = (int8_t)v; break;
-    case OCT_DT_U16: ((uint16_t *)data)[i] = (uint16_t)v; break;
-    case OCT_DT_I16: ((int16_t *)data)[i] = (int16_t)v; break;
-    case OCT_DT_I32: ((int32_t *)data)[i] = (int32_t)v; break;
-    case OCT_DT_U32: ((uint32_t *)data)[i] = (uint32_t)v; break;
-    case OCT_DT_I64: ((int64_t *)data)[i] = (int64_t)v; break;
-    case OCT_DT_U64: ((uint64_t *)data)[i] = (uint64_t)v; break;
+    /* integers: truncate toward zero, saturate to int64 (NaN: 0), then wrap to the width (two's
+     * complement), as C's out-of-range float -> integer conversion is undefined */
+    case OCT_DT_U8: ((uint8_t *)data)[i] = (uint8_t)to_i64(v); break;
+    case OCT_DT_I8: ((int8_t *)data)[i] = (int8_t)(uint8_t)to_i64(v); break;
+    case OCT_DT_U16: ((uint16_t *)data)[i] = (uint16_t)to_i64(v); break;
+    case OCT_DT_I16: ((int16_t *)data)[i] = (int16_t)(uint16_t)to_i64(v); break;
+    case OCT_DT_I32: ((int32_t *)data)[i] = (int32_t)(uint32_t)to_i64(v); break;
+    case OCT_DT_U32: ((uint32_t *)data)[i] = (uint32_t)to_i64(v); break;
+    case OCT_DT_I64: ((int64_t *)data)[i] = to_i64(v); break;
+    case OCT_DT_U64: ((uint64_t *)data)[i] = v >= 9223372036854775808.0 ? (v < 18446744073709551616.0 ? (uint64_t)v : UINT64_MAX)
+                                                                        : (uint64_t)to_i64(v); break;
     case OCT_DT_BOOL: ((uint8_t *)data)[i] = v != 0.0; break;
     default: break;
     }

@@ -310,7 +310,7 @@ static void run_range(void *ctx, int64_t b, int64_t e, int tid)
     const oct_pooling_geom *g = c->g;
     oct_dtype dt = c->x->dtype;
     size_t es = oct_dtype_size(dt);
-    float *sc = c->scratch + (int64_t)tid * c->per_thread;
+    float *sc = c->scratch ? c->scratch + (int64_t)tid * c->per_thread : NULL;
     for (int64_t p = b; p < e; p++) {
         const float *xp;
         float *yp;

@@ -324,7 +324,7 @@ oct_status oct_session_run(oct_session *s, const oct_tensor *const *inputs, oct_
     for (int i = 0; i < g->n_in; i++)
         if (!(p->keyed & (1u << i))) p->vals[g->in[i]].data = inputs[i]->data;
     for (int v = 0; v < g->n_val; v++)
-        if (p->kind[v] == OCT_V_ARENA) p->vals[v].data = (char *)s->arena + p->offset[v];
+        if (p->kind[v] == OCT_V_ARENA) p->vals[v].data = s->arena ? (char *)s->arena + p->offset[v] : NULL;
     for (int v = 0; v < g->n_val; v++)
         if (p->kind[v] == OCT_V_VIEW) p->vals[v].data = p->vals[p->view_of[v]].data;
     if (s->dev && !s->obs) {

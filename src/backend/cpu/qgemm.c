@@ -201,7 +201,7 @@ static void pack_a_unit(void *ctx, int64_t u)
     for (int64_t p = u * PACK_UNIT, e = min64(p + PACK_UNIT, d->np_m); p < e; p++) {
         int64_t i0 = p * d->k->mr;
         d->k->pack_a(a->A, a->lda, a->transA, a->a_signed, i0, (int)min64(d->k->mr, d->M - i0), d->K, d->k->kg,
-                     d->pa + i0 * d->ng * 4);
+                     d->pa ? d->pa + i0 * d->ng * 4 : NULL);
     }
 }
 

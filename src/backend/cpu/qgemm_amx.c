@@ -133,7 +133,7 @@ void oct_qgemm_pack_a_rows_amx(const void *A_, int64_t lda, int transA, int a_si
         } else {
             uint8_t fb = a_signed ? 0x80 : 0;
             for (int64_t k = 0; k < K; k++) d[k] = A[k * lda + i0 + r] ^ fb;
-            memset(d + K, 0, (size_t)(row - K));
+            if (row > K) memset(d + K, 0, (size_t)(row - K));
         }
     }
     if (mr < MR) memset(d, 0, (size_t)((MR - mr) * row));
