@@ -284,7 +284,8 @@ static void compute_unit(void *ctx, int64_t u)
             for (int64_t pm = ic; pm < icend; pm++) {
                 int64_t i0 = pm * k->mr;
                 char *cp = (char *)a->C + (size_t)(i0 * a->ldc + j0) * d->csz;
-                k->ukr(d->ng, d->pa + i0 * d->ng * 4, bp, cp, a->ldc, (int)min64(k->mr, d->M - i0), nrv, &t);
+                k->ukr(d->ng, d->pa ? d->pa + i0 * d->ng * 4 : NULL, bp, cp, a->ldc, (int)min64(k->mr, d->M - i0), nrv,
+                       &t);
             }
         }
     }

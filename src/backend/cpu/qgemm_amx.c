@@ -119,6 +119,7 @@ void oct_qgemm_pack_a_rows_amx(const void *A_, int64_t lda, int transA, int a_si
     (void)kg;
     const uint8_t *A = A_;
     int64_t row = oct_qgemm_amx_row_bytes(K);
+    if (!row) return; /* K = 0: nothing to pack (and dst may be NULL) */
     uint8_t *d = dst;
     __m512i flip = _mm512_set1_epi8(a_signed ? (char)0x80 : 0);
     for (int r = 0; r < mr; r++, d += row) {
