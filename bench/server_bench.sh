@@ -371,18 +371,6 @@ echo
 cat "$TABLE"
 
 if [[ "$DOC" == 1 ]]; then
-    python3 - "$DOCFILE" "$TABLE" "$MARK" <<'EOF'
-import sys
-doc, table, mark = sys.argv[1], open(sys.argv[2]).read().rstrip("\n"), sys.argv[3]
-begin, end = f"<!-- {mark}:begin -->", f"<!-- {mark}:end -->"
-text = open(doc).read()
-block = f"{begin}\n{table}\n{end}"
-if begin in text and end in text:
-    a, b = text.index(begin), text.index(end) + len(end)
-    text = text[:a] + block + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n## Server under HTTP load (wrk)\n\n" + block + "\n"
-open(doc, "w").write(text)
-EOF
+    python3 "$ROOT/bench/doc_section.py" "$DOCFILE" "$TABLE" "$MARK" "Server under HTTP load (wrk)"
     log "table written to docs/BENCHMARKS.md"
 fi

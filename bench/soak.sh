@@ -147,18 +147,6 @@ sys.exit(0 if ok else 3)
 EOF
 cat "$TMP/summary.md"
 if [[ "$DOC" == 1 ]]; then
-  python3 - "$ROOT/docs/BENCHMARKS.md" "$TMP/summary.md" <<'EOF'
-import sys
-doc, table = sys.argv[1], open(sys.argv[2]).read().rstrip("\n")
-begin, end = "<!-- soak:begin -->", "<!-- soak:end -->"
-text = open(doc).read()
-block = f"{begin}\n{table}\n{end}"
-if begin in text:
-    a, b = text.index(begin), text.index(end) + len(end)
-    text = text[:a] + block + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n## Soak test (bench/soak.sh)\n\n" + block + "\n"
-open(doc, "w").write(text)
-EOF
+  python3 "$ROOT/bench/doc_section.py" "$ROOT/docs/BENCHMARKS.md" "$TMP/summary.md" soak "Soak test (bench/soak.sh)"
 fi
 exit $verdict
