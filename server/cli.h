@@ -21,13 +21,15 @@ int oct_cmd_health(int argc, char **argv);
 
 /* Quantization flags shared by eval / quantize / bench (0 = not given):
  * --precision P, --calib-method M, --calib-samples N, --activations static|dynamic,
- * --weights per_channel|per_tensor. */
+ * --weights per_channel|per_tensor, --equalization on|off, --bias-correction empirical|off. */
 typedef struct oct_cli_qopts {
     int precision;  /* oct_precision + 1 */
     int method;     /* oct_calib_method + 1 */
     int samples;
     int dynamic;    /* 1 static, 2 dynamic */
     int per_tensor; /* 1 per_channel, 2 per_tensor */
+    int equalize;   /* 1 off, 2 on */
+    int bias_correct; /* 1 off, 2 empirical */
     const char *calib_data; /* .npy inputs or IDX images (normalised as the model's preprocess) */
     const char *device;     /* --device (NULL: $OCTET_DEVICE, else auto) */
 } oct_cli_qopts;
@@ -35,13 +37,15 @@ typedef struct oct_cli_qopts {
     {"precision", required_argument, 0, 0}, {"calib-method", required_argument, 0, 0},       \
         {"calib-samples", required_argument, 0, 0}, {"activations", required_argument, 0, 0}, \
         {"weights", required_argument, 0, 0}, {"calib-data", required_argument, 0, 0},              \
-        {"device", required_argument, 0, 0}
+        {"device", required_argument, 0, 0}, {"equalization", required_argument, 0, 0},        \
+        {"bias-correction", required_argument, 0, 0}
 #define OCT_CLI_QOPTS_HELP                                                                     \
     "  --precision fp32|fp16|int8           run at this precision (the other quantization\n"  \
     "                                       settings come from the model's config.json)\n"    \
     "  --calib-method minmax|percentile|entropy|mse, --calib-samples N,\n"                    \
     "  --activations static|dynamic, --weights per_channel|per_tensor,\n"                     \
-    "  --calib-data X.npy|IDX-images[.gz]\n"                                                 \
+    "  --calib-data X.npy|IDX-images[.gz], --equalization on|off,\n"                        \
+    "  --bias-correction empirical|off\n"                                                    \
     "                                       override the config's quantization fields\n"     \
     "  --device auto|cpu|opencl[:P:D]       where to run (default $OCTET_DEVICE, else auto:\n"   \
     "                                       an OpenCL GPU if present, else the CPU path)\n"

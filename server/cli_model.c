@@ -48,6 +48,18 @@ int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val)
             return -1;
         }
         o->per_tensor = !strcmp(val, "per_tensor") ? 2 : 1;
+    } else if (!strcmp(opt, "equalization")) {
+        if (strcmp(val, "on") && strcmp(val, "off")) {
+            fprintf(stderr, "octet: --equalization must be on or off (got '%s')\n", val);
+            return -1;
+        }
+        o->equalize = !strcmp(val, "on") ? 2 : 1;
+    } else if (!strcmp(opt, "bias-correction")) {
+        if (strcmp(val, "empirical") && strcmp(val, "off")) {
+            fprintf(stderr, "octet: --bias-correction must be empirical or off (got '%s')\n", val);
+            return -1;
+        }
+        o->bias_correct = !strcmp(val, "empirical") ? 2 : 1;
     } else if (!strcmp(opt, "calib-data")) {
         o->calib_data = val;
     } else {
@@ -91,6 +103,8 @@ int oct_cli_qsetup_load(const char *who, const char *model, const char *cfg_path
     if (o->samples) eff->samples = o->samples;
     if (o->dynamic) eff->act_dynamic = o->dynamic == 2;
     if (o->per_tensor) eff->per_channel = o->per_tensor != 2;
+    if (o->equalize) eff->equalize = o->equalize == 2;
+    if (o->bias_correct) eff->bias_correct = o->bias_correct == 2;
     if (o->calib_data) { /* .npy inputs, else IDX images */
         size_t len = strlen(o->calib_data);
         if (len >= sizeof eff->calib.npy) {

@@ -202,6 +202,25 @@ static void test_bad_values(void)
     expect_bad("{\"calibration\": {\"samples\": 1.5}}", "quantization.calibration.samples must be an integer >= 1");
     expect_bad("{\"calibration\": []}", "quantization.calibration must be an object");
     expect_bad("[1]", "quantization must be an object");
+    /* equalization, bias correction, fallback */
+    expect_bad("{\"equalization\": \"yes\"}", "quantization.equalization must be true or false");
+    expect_bad("{\"bias_correction\": \"analytic\"}", "quantization.bias_correction: 'analytic' is not one of off, empirical");
+    expect_bad("{\"bias_correction\": true}", "quantization.bias_correction must be a string");
+    expect_bad("{\"accuracy_budget\": {\"max_drop\": 1, \"data\": {\"npy\": \"x.npy\", \"labels_npy\": \"y.npy\"}, "
+               "\"fallback\": \"int8\"}}",
+               "quantization.accuracy_budget.fallback: 'int8' is not one of fp32, fp16");
+    {
+        oct_qconfig q;
+        expect_ok("{\"precision\": \"int8\", \"activations\": \"dynamic\"}", &q);
+        CHECK(q.equalize == 1 && q.bias_correct == 1 && q.fallback == OCT_PREC_FP32); /* the defaults */
+        oct_qconfig_free(&q);
+        expect_ok("{\"precision\": \"int8\", \"activations\": \"dynamic\", \"equalization\": false, "
+                  "\"bias_correction\": \"off\", \"accuracy_budget\": {\"max_drop\": 1, \"fallback\": \"fp16\", "
+                  "\"data\": {\"npy\": \"x.npy\", \"labels_npy\": \"y.npy\"}}}",
+                  &q);
+        CHECK(q.equalize == 0 && q.bias_correct == 0 && q.fallback == OCT_PREC_FP16);
+        oct_qconfig_free(&q);
+    }
     /* overrides */
     expect_bad("{\"overrides\": {\"node\": \"a\"}}", "quantization.overrides must be an array");
     expect_bad("{\"overrides\": [3]}", "quantization.overrides[0] must be an object");

@@ -34,8 +34,8 @@ oct_status oct_amp_quantize_model(const char *model_path, const oct_qconfig *q, 
     oct_status st = oct_dataset_load(ev, o->norm, limit, 1, &evd);
     if (st != OCT_OK) oct_err_ctx(st, "evaluation data: ");
     if (st == OCT_OK) st = oct_qanalysis_init(a, model_path, q, cal.x, evd.x, evd.labels, o->n_threads, o->prog);
-    oct_dataset_free(&cal);
     if (st != OCT_OK) {
+        oct_dataset_free(&cal);
         oct_dataset_free(&evd);
         return st;
     }
@@ -51,10 +51,12 @@ oct_status oct_amp_quantize_model(const char *model_path, const oct_qconfig *q, 
         oct_report_json_path(o->report_html, jpath, sizeof jpath);
         st = oct_sqnr_weights(a);
         if (st == OCT_OK) st = oct_sqnr_activations(a, NULL, ACT_SAMPLES);
+        if (st == OCT_OK) st = oct_qanalysis_plain(a, cal.x, ACT_SAMPLES);
         if (st == OCT_OK) st = oct_qanalysis_precisions(a);
         if (st == OCT_OK) st = oct_report_write_html(a, o->report_html);
         if (st == OCT_OK) st = oct_report_write_json(a, jpath);
     }
+    oct_dataset_free(&cal);
     if (st != OCT_OK) {
         oct_graph_free(*out);
         *out = NULL;

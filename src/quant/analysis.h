@@ -40,6 +40,7 @@
 
 #include <stdint.h>
 
+#include "quant/equalize.h"
 #include "quant/quantize.h"
 
 /* ---- SQNR (sqnr.c) ---- */
@@ -69,6 +70,9 @@ typedef struct oct_qlayer {
     double sens_acc;         /* top-1 (%) with only this layer in int8 */
     int sens_rank;           /* 0 = most sensitive; -1 before oct_sensitivity_run */
     int kept_float;          /* the AMP decision */
+    double weight_sqnr_pre;  /* weight / activation SQNR of plain int8 (no equalization, no bias */
+    double act_sqnr_pre;     /* correction; oct_qanalysis_plain); NAN when not measured */
+    int equalized;           /* 1: the layer is in an equalized pair (either side) */
 } oct_qlayer;
 
 typedef struct oct_qact {
@@ -96,7 +100,12 @@ typedef struct oct_qprec {
 typedef struct oct_qanalysis {
     char model[OCT_PATH_MAX];
     const oct_qconfig *q;    /* borrowed */
-    oct_graph *base;         /* owned: the base graph */
+    oct_graph *base;         /* owned: the base graph (equalized when q->equalize) */
+    oct_graph *plain;        /* owned: the base graph before equalization (NULL when not equalized) */
+    oct_cle_result cle;      /* the equalization's pairs and skips */
+    oct_bias_means bias;     /* layer input means for bias correction (q->bias_correct) */
+    int have_plain;          /* oct_qanalysis_plain ran */
+    double plain_acc, plain_out_sqnr; /* plain all-int8: top-1 and model output SQNR */
     int n_threads;
     const oct_tensor *x;     /* borrowed evaluation inputs [n_eval, ...] */
     const int64_t *labels;   /* borrowed, n_eval */
@@ -129,7 +138,12 @@ typedef struct oct_qanalysis {
 oct_status oct_qanalysis_init(oct_qanalysis *a, const char *model_path, const oct_qconfig *q, const oct_tensor *calib,
                               const oct_tensor *x, const int64_t *labels, int n_threads, const oct_progress *prog);
 void oct_qanalysis_free(oct_qanalysis *a);
-/* The QDQ graph with the nodes marked in keep_float (NULL: none) in float. */
+/* Plain int8 (no equalization, no bias correction; all layers int8) for the
+ * report's before / after columns: weight_sqnr_pre / act_sqnr_pre of every
+ * layer, plain_acc / plain_out_sqnr. calib: the calibration rows (as init). */
+oct_status oct_qanalysis_plain(oct_qanalysis *a, const oct_tensor *calib, int64_t act_samples);
+/* The QDQ graph with the nodes marked in keep_float (NULL: none) in float
+ * (bias-corrected when q->bias_correct). */
 oct_status oct_qanalysis_build(const oct_qanalysis *a, const unsigned char *keep_float, oct_graph **out);
 /* Run g (taken, freed) on the evaluation data at batch 64: top-1 (%), output
  * SQNR against fp32 (dB) and images/s (each may be NULL). */

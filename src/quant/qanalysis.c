@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "quant/analysis.h"
+#include "quant/fp16.h"
 #include "runtime/session.h"
 
 #define EVAL_BATCH 64
@@ -22,6 +23,9 @@ static double now_s(void)
 void oct_qanalysis_free(oct_qanalysis *a)
 {
     oct_graph_free(a->base);
+    oct_graph_free(a->plain);
+    oct_cle_result_free(&a->cle);
+    oct_bias_means_free(&a->bias);
     oct_calib_stats_free(&a->stats);
     oct_tensor_free(a->ref);
     oct_tensor_free(a->x_owned);
@@ -134,6 +138,20 @@ oct_status oct_qanalysis_eval(const oct_qanalysis *a, oct_graph *g, double *acc,
     return run_eval(a, g, a->ref, acc, out_sqnr, ips, NULL);
 }
 
+/* fp16 fallback: every node keeps fp32 weights except the layers kept out of int8. */
+typedef struct kept_ctx {
+    const oct_graph *base;
+    const unsigned char *keep;
+} kept_ctx;
+
+static int not_kept(void *ctx, const oct_node *n)
+{
+    const kept_ctx *k = ctx;
+    for (int i = 0; n->name && *n->name && i < k->base->n_node; i++)
+        if (k->keep[i] && k->base->node[i].name && !strcmp(k->base->node[i].name, n->name)) return 0;
+    return 1;
+}
+
 oct_status oct_qanalysis_build(const oct_qanalysis *a, const unsigned char *keep_float, oct_graph **out)
 {
     *out = NULL;
@@ -142,8 +160,22 @@ oct_status oct_qanalysis_build(const oct_qanalysis *a, const unsigned char *keep
     oct_status st = oct_qdq_plan_ranges(&p, &a->stats, a->q);
     oct_graph *g = NULL;
     if (st == OCT_OK && !(g = oct_graph_clone(a->base))) st = OCT_E_NOMEM;
+    if (st == OCT_OK && a->q->bias_correct && a->bias.mean) {
+        unsigned char *which = calloc((size_t)a->base->n_node + 1, 1);
+        int count = 0;
+        if (!which) st = oct_err(OCT_E_NOMEM, "out of memory");
+        for (int i = 0; which && i < a->base->n_node; i++) which[i] = p.kind[i] == OCT_QN_COMPUTE;
+        if (st == OCT_OK) st = oct_bias_apply(g, which, a->q->per_channel, &a->bias, &count);
+        free(which);
+    }
     if (st == OCT_OK) st = oct_qdq_insert(g, &p, a->q);
     oct_qdq_plan_free(&p);
+    int any = 0;
+    for (int i = 0; keep_float && i < a->base->n_node; i++) any |= keep_float[i];
+    if (st == OCT_OK && any && a->q->fallback == OCT_PREC_FP16) {
+        kept_ctx k = {a->base, keep_float};
+        st = oct_quant_to_fp16(g, not_kept, &k, NULL, NULL);
+    }
     if (st != OCT_OK) {
         oct_graph_free(g);
         return oct_err_ctx(st, "%s: ", a->model);
@@ -208,6 +240,14 @@ oct_status oct_qanalysis_init(oct_qanalysis *a, const char *model_path, const oc
         return oct_err(OCT_E_INVALID, "%s: static int8 needs calibration data", model_path);
     a->n_eval = x->dims[0];
     OCT_TRY(oct_quant_base_graph(model_path, &a->base));
+    if (q->equalize) {
+        oct_status se = (a->plain = oct_graph_clone(a->base)) ? OCT_OK : OCT_E_NOMEM;
+        if (se == OCT_OK) se = oct_cle_run(a->base, &a->cle);
+        if (se != OCT_OK) {
+            oct_qanalysis_free(a);
+            return oct_err_ctx(se, "%s: equalization: ", model_path);
+        }
+    }
     unsigned char *want = calloc((size_t)a->base->n_val + 1, 1);
     a->keep_float = calloc((size_t)a->base->n_node + 1, 1);
     oct_status st = want && a->keep_float ? OCT_OK : oct_err(OCT_E_NOMEM, "out of memory");
@@ -224,6 +264,16 @@ oct_status oct_qanalysis_init(oct_qanalysis *a, const char *model_path, const oc
         st = oct_calibrate(a->base, want, cx, 64, q->method != OCT_CALIB_MINMAX, prog, &a->stats);
         if (st != OCT_OK) oct_err_ctx(st, "%s: ", model_path);
     }
+    if (st == OCT_OK && q->bias_correct) {
+        st = oct_bias_means_run(a->base, NULL, cx, 64, &a->bias);
+        if (st != OCT_OK) oct_err_ctx(st, "%s: ", model_path);
+    }
+    for (int l = 0; l < a->n_layer && st == OCT_OK; l++) {
+        a->layer[l].weight_sqnr_pre = a->layer[l].act_sqnr_pre = NAN;
+        for (int k = 0; k < a->cle.n_pair; k++)
+            a->layer[l].equalized |= a->cle.pair[k].n1 == a->layer[l].node || a->cle.pair[k].n2 == a->layer[l].node;
+    }
+    a->plain_acc = a->plain_out_sqnr = NAN;
     oct_tensor_free(cx);
     free(want);
     oct_graph *g = NULL;

@@ -14,6 +14,7 @@ static const char *const granularity_names[] = {"per_tensor", "per_channel", NUL
 static const char *const mode_names[] = {"static", "dynamic", NULL};
 static const char *const act_dtype_names[] = {"uint8", "int8", NULL};
 static const char *const override_precisions[] = {"fp32", "fp16", NULL};
+static const char *const bias_correction_names[] = {"off", "empirical", NULL};
 
 typedef struct qctx {
     const char *path; /* the config file, for messages */
@@ -279,7 +280,7 @@ static oct_status parse_overrides(const qctx *c, json_t *arr, oct_qconfig *q)
 
 static oct_status parse_budget(const qctx *c, json_t *v, oct_qconfig *q)
 {
-    static const char *const keys[] = {"max_drop", "data", "samples", NULL};
+    static const char *const keys[] = {"max_drop", "data", "samples", "fallback", NULL};
     OCT_TRY(want_object(c, "quantization.accuracy_budget", v));
     OCT_TRY(check_keys(c, "quantization.accuracy_budget", v, keys));
     json_t *md = json_object_get(v, "max_drop"), *d = json_object_get(v, "data"), *s = json_object_get(v, "samples");
@@ -294,14 +295,20 @@ static oct_status parse_budget(const qctx *c, json_t *v, oct_qconfig *q)
         return oct_err(OCT_E_INVALID, "%s: quantization.accuracy_budget.data needs labels ('labels_npy' or 'idx_labels')",
                        c->path);
     if (s) OCT_TRY(get_int(c, "quantization.accuracy_budget.samples", s, 1, &q->budget_samples));
+    json_t *fb = json_object_get(v, "fallback");
+    if (fb) {
+        int p;
+        OCT_TRY(get_enum(c, "quantization.accuracy_budget.fallback", fb, override_precisions, &p));
+        q->fallback = p == 0 ? OCT_PREC_FP32 : OCT_PREC_FP16;
+    }
     q->has_budget = 1;
     return OCT_OK;
 }
 
 static oct_status parse(const qctx *c, json_t *v, oct_qconfig *q)
 {
-    static const char *const keys[] = {"precision", "weights", "activations", "calibration", "overrides", "accuracy_budget",
-                                       NULL};
+    static const char *const keys[] = {"precision",       "weights",   "activations",     "calibration",
+                                       "equalization",    "bias_correction", "overrides", "accuracy_budget", NULL};
     OCT_TRY(want_object(c, "quantization", v));
     OCT_TRY(check_keys(c, "quantization", v, keys));
     json_t *e;
@@ -313,6 +320,15 @@ static oct_status parse(const qctx *c, json_t *v, oct_qconfig *q)
     if ((e = json_object_get(v, "weights"))) OCT_TRY(parse_weights(c, e, q));
     if ((e = json_object_get(v, "activations"))) OCT_TRY(parse_activations(c, e, q));
     if ((e = json_object_get(v, "calibration"))) OCT_TRY(parse_calibration(c, e, q));
+    if ((e = json_object_get(v, "equalization"))) {
+        if (!json_is_boolean(e))
+            return oct_err(OCT_E_INVALID, "%s: quantization.equalization must be true or false", c->path);
+        q->equalize = json_is_true(e);
+    }
+    if ((e = json_object_get(v, "bias_correction"))) {
+        OCT_TRY(get_enum(c, "quantization.bias_correction", e, bias_correction_names, &p));
+        q->bias_correct = p;
+    }
     if ((e = json_object_get(v, "overrides"))) OCT_TRY(parse_overrides(c, e, q));
     if ((e = json_object_get(v, "accuracy_budget"))) OCT_TRY(parse_budget(c, e, q));
     /* Combinations: only static int8 is calibrated, and it needs data. */
@@ -335,6 +351,8 @@ void oct_qconfig_default(oct_qconfig *q)
     q->percentile = 99.99;
     q->samples = 512;
     q->budget_samples = 0;
+    q->equalize = 1;
+    q->bias_correct = 1;
 }
 
 void oct_qconfig_free(oct_qconfig *q)

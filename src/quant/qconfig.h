@@ -8,9 +8,12 @@
  *                                                  static | dynamic; uint8 (asymmetric) | int8 (symmetric)
  *     "calibration": {"method": "entropy", "percentile": 99.99, "samples": 512,
  *                     "data": {...data set...}},
+ *     "equalization": true,                        cross-layer equalization for int8 (quant/equalize.h)
+ *     "bias_correction": "empirical",              empirical | off: static int8 (quant/equalize.h)
  *     "overrides": [{"node": "conv1", "precision": "fp32"},
  *                   {"op_type": "Softmax", "precision": "fp16"}],
- *     "accuracy_budget": {"max_drop": 0.1, "data": {...data set...}, "samples": 2000}
+ *     "accuracy_budget": {"max_drop": 0.1, "data": {...data set...}, "samples": 2000,
+ *                         "fallback": "fp32"}   fp32 | fp16: precision of the layers AMP keeps float
  *   }
  *
  * A data set ("data"): {"npy": "x.npy", "labels_npy": "y.npy"} or
@@ -66,15 +69,18 @@ typedef struct oct_qconfig {
     int64_t samples;             /* calibration samples, default 512 */
     int has_calib_data;
     oct_data_spec calib;
+    int equalize;                /* int8: cross-layer equalization of the float graph first (default 1) */
+    int bias_correct;            /* static int8: empirical bias correction from the calibration set (default 1) */
     int n_overrides;
     oct_qoverride *overrides;    /* owned */
     int has_budget;
     double max_drop;             /* accuracy budget in top-1 points (e.g. 0.1) */
     int64_t budget_samples;      /* evaluation samples, default: the whole set */
+    oct_precision fallback;      /* layers AMP keeps out of int8: fp32 (default) or fp16 weights */
     oct_data_spec budget_data;
 } oct_qconfig;
 
-/* Defaults (fp32, per_channel, static, uint8, minmax, 99.99, 512). */
+/* Defaults (fp32, per_channel, static, uint8, minmax, 99.99, 512, equalization and bias correction on). */
 void oct_qconfig_default(oct_qconfig *q);
 void oct_qconfig_free(oct_qconfig *q);
 

@@ -72,6 +72,11 @@ void oct_calib_stats_free(oct_calib_stats *s);
 /* Fill plan->lo/hi from the statistics with the config's method. */
 oct_status oct_qdq_plan_ranges(oct_qdq_plan *p, const oct_calib_stats *st, const oct_qconfig *q);
 
+/* Empirical bias correction (quant/equalize.h) of g, a clone of `base`, for
+ * the layers the plan quantizes, with input means over calib (rows). */
+oct_status oct_quant_bias_correct(const oct_graph *base, oct_graph *g, const oct_qdq_plan *p, const oct_qconfig *q,
+                                  const oct_tensor *calib, int *count);
+
 /* Rewrite g (a clone of the base graph the plan was made for) into QDQ form. */
 oct_status oct_qdq_insert(oct_graph *g, const oct_qdq_plan *p, const oct_qconfig *q);
 

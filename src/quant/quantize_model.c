@@ -4,6 +4,7 @@
 
 #include "onnx/onnx.h"
 #include "ops/op.h"
+#include "quant/equalize.h"
 #include "quant/fp16.h"
 #include "quant/quantize.h"
 #include "runtime/session.h"
@@ -21,6 +22,22 @@ oct_status oct_quant_base_graph(const char *onnx_path, oct_graph **out)
     *out = oct_graph_clone(oct_session_graph(s));
     oct_session_free(s);
     return *out ? OCT_OK : OCT_E_NOMEM;
+}
+
+oct_status oct_quant_bias_correct(const oct_graph *base, oct_graph *g, const oct_qdq_plan *p, const oct_qconfig *q,
+                                  const oct_tensor *calib, int *count)
+{
+    int n = 0;
+    unsigned char *which = calloc((size_t)base->n_node + 1, 1);
+    if (!which) return oct_err(OCT_E_NOMEM, "out of memory");
+    for (int i = 0; i < base->n_node; i++) which[i] = p->kind[i] == OCT_QN_COMPUTE;
+    oct_bias_means m;
+    oct_status s = oct_bias_means_run(base, which, calib, 64, &m);
+    if (s == OCT_OK) s = oct_bias_apply(g, which, q->per_channel, &m, &n);
+    oct_bias_means_free(&m);
+    free(which);
+    if (count) *count = n;
+    return s;
 }
 
 static oct_status quantize_static(oct_graph *base, const oct_qconfig *q, const oct_tensor *calib,
@@ -47,6 +64,7 @@ static oct_status quantize_static(oct_graph *base, const oct_qconfig *q, const o
     if (s == OCT_OK) s = oct_qdq_plan_ranges(&p, &st, q);
     oct_graph *g = NULL;
     if (s == OCT_OK && !(g = oct_graph_clone(base))) s = OCT_E_NOMEM;
+    if (s == OCT_OK && q->bias_correct) s = oct_quant_bias_correct(base, g, &p, q, x, NULL);
     if (s == OCT_OK) s = oct_qdq_insert(g, &p, q);
     if (s != OCT_OK) {
         oct_graph_free(g);
@@ -86,7 +104,9 @@ oct_status oct_quantize_model(const char *onnx_path, const oct_qconfig *q, const
     oct_graph *base = NULL;
     OCT_TRY(oct_quant_base_graph(onnx_path, &base));
     oct_status s = OCT_OK;
-    if (q->precision == OCT_PREC_INT8 && q->act_dynamic) {
+    if (q->precision == OCT_PREC_INT8 && q->equalize) s = oct_cle_run(base, NULL);
+    if (s != OCT_OK) {
+    } else if (q->precision == OCT_PREC_INT8 && q->act_dynamic) {
         int count = 0;
         s = oct_quant_dynamic(base, q, NULL, &count);
     } else if (q->precision == OCT_PREC_INT8) {

@@ -156,24 +156,78 @@ static void precision_table(FILE *f, const oct_qanalysis *a)
     fputs("</table>\n", f);
 }
 
+/* Equalization and bias correction: what was done, and SQNR per layer without / with them. */
+static void equalization_section(FILE *f, const oct_qanalysis *a, bar *b, char (*lab)[300])
+{
+    const oct_qconfig *q = a->q;
+    fputs("<h2>Equalization and bias correction</h2>\n", f);
+    fprintf(f, "<p>Cross-layer equalization: %s. Bias correction: %s.</p>\n",
+            q->equalize ? "on" : "off (quantization.equalization is false)",
+            q->bias_correct ? "empirical, from the calibration set" : "off");
+    if (q->equalize) {
+        fprintf(f, "<p>%d pair(s) equalized in %d sweep(s):</p>\n<ul>\n", a->cle.n_pair, a->cle.sweeps);
+        for (int k = 0; k < a->cle.n_pair; k++) {
+            const oct_cle_pair *p = &a->cle.pair[k];
+            fputs("<li><code>", f);
+            esc(f, a->base->node[p->n1].name ? a->base->node[p->n1].name : "");
+            fputs("</code> &rarr; <code>", f);
+            esc(f, a->base->node[p->n2].name ? a->base->node[p->n2].name : "");
+            fprintf(f, "</code>: %d channels, r1/r2 spread %.3g before, scales in [%.3g, %.3g]</li>\n", p->channels,
+                    p->ratio_before, p->s_min, p->s_max);
+        }
+        for (int k = 0; k < a->cle.n_skip; k++) {
+            fputs("<li>not after <code>", f);
+            esc(f, a->base->node[a->cle.skip[k].n1].name ? a->base->node[a->cle.skip[k].n1].name : "");
+            fputs("</code>: ", f);
+            esc(f, a->cle.skip[k].reason);
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
+    }
+    if (!a->have_plain) return;
+    fprintf(f, "<p>All layers int8: plain (no equalization, no bias correction) top-1 %.2f%%, model output SQNR "
+               "%.2f dB; with them %.2f%%, %.2f dB (fp32 %.2f%%).</p>\n",
+            a->plain_acc, a->plain_out_sqnr, a->int8_acc, a->int8_out_sqnr, a->fp32_acc);
+    for (int l = 0; l < a->n_layer && l < 1000; l++) {
+        snprintf(lab[2 * l], sizeof lab[0], "%s: plain", a->layer[l].name);
+        snprintf(lab[2 * l + 1], sizeof lab[0], "%s: equalized%s", a->layer[l].name, q->bias_correct ? " + bias" : "");
+        b[2 * l] = (bar){lab[2 * l], a->layer[l].act_sqnr_pre, 1};
+        b[2 * l + 1] = (bar){lab[2 * l + 1], a->layer[l].act_sqnr, 0};
+    }
+    svg_bars(f, "Output SQNR per layer before / after equalization (dB; orange: plain int8)", " dB", b, 2 * a->n_layer,
+             0, 0, NAN, NULL);
+    for (int l = 0; l < a->n_layer && l < 1000; l++) {
+        b[2 * l] = (bar){lab[2 * l], a->layer[l].weight_sqnr_pre, 1};
+        b[2 * l + 1] = (bar){lab[2 * l + 1], a->layer[l].weight_sqnr, 0};
+    }
+    svg_bars(f, "Weight SQNR per layer before / after equalization (dB; orange: plain int8)", " dB", b, 2 * a->n_layer,
+             0, 0, NAN, NULL);
+}
+
 static void layer_table(FILE *f, const oct_qanalysis *a)
 {
-    fputs("<h2>Layers</h2>\n<table><tr><th>#</th><th>layer</th><th>op</th><th>weight SQNR (dB)</th>"
-          "<th>output SQNR (dB)</th><th>sensitivity rank</th><th>alone in int8: model SQNR (dB)</th>"
-          "<th>alone in int8: top-1 (%)</th><th>precision</th></tr>\n",
+    fputs("<h2>Layers</h2>\n<table><tr><th>#</th><th>layer</th><th>op</th><th>equalized</th>"
+          "<th>weight SQNR plain (dB)</th><th>weight SQNR (dB)</th>"
+          "<th>output SQNR plain (dB)</th><th>output SQNR (dB)</th><th>sensitivity rank</th>"
+          "<th>alone in int8: model SQNR (dB)</th><th>alone in int8: top-1 (%)</th><th>decision</th></tr>\n",
           f);
     for (int l = 0; l < a->n_layer; l++) {
         const oct_qlayer *L = &a->layer[l];
         fprintf(f, "<tr><td class=\"n\">%d</td>", l);
         td_text(f, L->name);
         td_text(f, L->op_type);
+        td_text(f, L->equalized ? "yes" : "no");
+        td_num(f, L->weight_sqnr_pre, "");
         td_num(f, L->weight_sqnr, "");
+        td_num(f, L->act_sqnr_pre, "");
         td_num(f, L->act_sqnr, "");
         if (L->sens_rank >= 0) fprintf(f, "<td class=\"n\">%d</td>", L->sens_rank + 1);
         else fputs("<td class=\"n\">n/a</td>", f);
         td_num(f, L->sens_sqnr, "");
         td_num(f, L->sens_acc, "");
-        td_text(f, L->kept_float ? "fp32 (AMP)" : "int8");
+        td_text(f, !L->kept_float ? "int8"
+                   : a->q->fallback == OCT_PREC_FP16 ? "fp16 weights: kept out of int8 by AMP to meet the accuracy budget"
+                                                     : "fp32: kept out of int8 by AMP to meet the accuracy budget");
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -240,7 +294,7 @@ oct_status oct_report_write_html(const oct_qanalysis *a, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) return oct_err(OCT_E_IO, "%s: cannot write the report", path);
-    int nb = a->n_layer > a->n_act ? a->n_layer : a->n_act;
+    int nb = 2 * a->n_layer > a->n_act ? 2 * a->n_layer : a->n_act;
     if (nb < 64) nb = 64;
     bar *b = calloc((size_t)nb, sizeof *b);
     if (!b) {
@@ -288,6 +342,10 @@ oct_status oct_report_write_html(const oct_qanalysis *a, const char *path)
     int oom = !order || !lab;
     free(order);
     free(lab);
+    char(*lab2)[300] = calloc((size_t)2 * a->n_layer + 1, sizeof *lab2);
+    if (lab2) equalization_section(f, a, b, lab2);
+    oom |= !lab2;
+    free(lab2);
     amp_section(f, a, b);
     layer_table(f, a);
     fputs("</body></html>\n", f);
