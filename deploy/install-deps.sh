@@ -19,6 +19,7 @@ runtime_pkgs=(
 )
 test_pkgs=(
   libonnx-testdata dataset-fashion-mnist pocl-opencl-icd python3 python3-venv python3-pip python3-yaml yamllint curl openssl
+  python3-numpy python3-onnx
 )
 dev_pkgs=(
   python3 python3-numpy python3-onnx python3-torch python3-venv python3-pip libopenblas0-pthread
@@ -32,6 +33,12 @@ case "${1:-}" in
   "") pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
   *) echo "usage: $0 [--runtime-only | --dev]" >&2; exit 2 ;;
 esac
+
+# clang's sanitizer and libFuzzer runtimes (make test-sanitize): their own package on Debian 12
+# and newer Ubuntu, part of libclang-common-*-dev before
+if [ "${1:-}" != "--runtime-only" ] && apt-cache show libclang-rt-14-dev >/dev/null 2>&1; then
+  pkgs+=(libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -188,7 +188,7 @@ static void equalization_section(FILE *f, const oct_qanalysis *a, bar *b, char (
     fprintf(f, "<p>All layers int8: plain (no equalization, no bias correction) top-1 %.2f%%, model output SQNR "
                "%.2f dB; with them %.2f%%, %.2f dB (fp32 %.2f%%).</p>\n",
             a->plain_acc, a->plain_out_sqnr, a->int8_acc, a->int8_out_sqnr, a->fp32_acc);
-    for (int l = 0; l < a->n_layer && l < 1000; l++) {
+    for (int l = 0; l < a->n_layer; l++) {
         snprintf(lab[2 * l], sizeof lab[0], "%s: plain", a->layer[l].name);
         snprintf(lab[2 * l + 1], sizeof lab[0], "%s: equalized%s", a->layer[l].name, q->bias_correct ? " + bias" : "");
         b[2 * l] = (bar){lab[2 * l], a->layer[l].act_sqnr_pre, 1};
@@ -196,7 +196,7 @@ static void equalization_section(FILE *f, const oct_qanalysis *a, bar *b, char (
     }
     svg_bars(f, "Output SQNR per layer before / after equalization (dB; orange: plain int8)", " dB", b, 2 * a->n_layer,
              0, 0, NAN, NULL);
-    for (int l = 0; l < a->n_layer && l < 1000; l++) {
+    for (int l = 0; l < a->n_layer; l++) {
         b[2 * l] = (bar){lab[2 * l], a->layer[l].weight_sqnr_pre, 1};
         b[2 * l + 1] = (bar){lab[2 * l + 1], a->layer[l].weight_sqnr, 0};
     }
