@@ -1,11 +1,13 @@
 /* Cross-layer equalization (quant/equalize.h):
  *  - on the bundled models: the pairs found (mlp 2, cnn 4 incl. conv -> Flatten -> Gemm,
  *    resnet 3 inside the residual blocks), the float function unchanged (logits of 256
- *    test images within 1e-4 of max|logit| + 1), every pair balanced (r1_c == r2_c), and a
- *    second run a no-op (all scales 1);
+ *    test images within 1e-4 of max|logit| + 1), every pair balanced (r1_c == r2_c on
+ *    weights; on data, max|x_c| of layer2's input over those images, measured again after
+ *    equalization, == r2_c), and a second run a no-op (all scales 1);
  *  - the hard models (scripts/make_hard_models.py, built by the hard_models fixture): their
- *    equalized weights equal the equalized weights of the model they came from (r1_c r2_c
- *    is invariant under the hostile scaling, so equalization undoes it);
+ *    equalized weights equal the equalized weights of the model they came from, on weights
+ *    and on data (r1_c r2_c and a_c r2_c are invariant under the hostile scaling, so
+ *    equalization undoes it);
  *  - small graphs: Clip(0, 6) between two Convs is skipped as not positively homogeneous,
  *    Clip(0, inf) and LeakyRelu are equalized, a residual branch is skipped with its reason,
  *    a depthwise second layer is equalized. */
@@ -50,38 +52,64 @@ static double rel_diff(const oct_tensor *a, const oct_tensor *b)
     return d / (m + 1);
 }
 
-/* Largest |r1_c / r2_c - 1| over the pairs' channels, recomputed from the weights. */
-static double imbalance(const oct_graph *g, const oct_cle_result *r)
+/* The ranges of channel c of pair k, recomputed from the weights: layer1's row (or, with
+ * act, the measured max |x_c| of layer2's input) and layer2's column. */
+static void pair_ranges(const oct_graph *g, const oct_cle_pair *p, const oct_input_stats *act, int64_t c, double *r1,
+                        double *r2)
 {
-    double worst = 0;
-    for (int k = 0; k < r->n_pair; k++) {
-        const oct_node *a = &g->node[r->pair[k].n1], *b = &g->node[r->pair[k].n2];
-        const oct_tensor *w1 = g->val[a->in[1]].constant, *w2 = g->val[b->in[1]].constant;
-        int64_t C = r->pair[k].channels, n1 = oct_tensor_numel(w1), n2 = oct_tensor_numel(w2);
-        int t1 = !strcmp(a->op_type, "Conv") || oct_attr_int(a, "transB", 0);
-        int dw = !strcmp(b->op_type, "Conv") && oct_attr_int(b, "group", 1) > 1;
-        for (int64_t c = 0; c < C; c++) {
-            double r1 = 0, r2 = 0;
-            for (int64_t i = 0; i < n1; i++) {
-                int64_t ch = t1 ? i / (n1 / C) : i % C;
-                if (ch == c) r1 = fmax(r1, fabs(((const float *)w1->data)[i]));
-            }
-            int64_t K = !strcmp(b->op_type, "Conv") ? (dw ? C : w2->dims[1]) : 0, inner = 1;
-            for (int d = 2; d < w2->rank; d++) inner *= w2->dims[d];
-            for (int64_t i = 0; i < n2; i++) {
-                int64_t ch;
-                if (!strcmp(b->op_type, "Conv")) ch = dw ? i / inner : (i / inner) % K;
-                else if (oct_attr_int(b, "transB", 0)) ch = (i % w2->dims[1]) / (w2->dims[1] / C);
-                else ch = (i / w2->dims[1]) / (w2->dims[0] / C);
-                if (ch == c) r2 = fmax(r2, fabs(((const float *)w2->data)[i]));
-            }
-            if (r1 > 0 && r2 > 0) worst = fmax(worst, fabs(r1 / r2 - 1));
+    const oct_node *a = &g->node[p->n1], *b = &g->node[p->n2];
+    const oct_tensor *w1 = g->val[a->in[1]].constant, *w2 = g->val[b->in[1]].constant;
+    int64_t C = p->channels, n1 = oct_tensor_numel(w1), n2 = oct_tensor_numel(w2);
+    int t1 = !strcmp(a->op_type, "Conv") || oct_attr_int(a, "transB", 0);
+    int dw = !strcmp(b->op_type, "Conv") && oct_attr_int(b, "group", 1) > 1;
+    *r1 = *r2 = 0;
+    if (act) {
+        int v = b->in[0];
+        int64_t per = act->numel[v];
+        for (int64_t i = c * (per / C); act->amax[v] && i < (c + 1) * (per / C); i++) *r1 = fmax(*r1, act->amax[v][i]);
+    }
+    if (!(*r1 > 0)) { /* on weights, or a channel never active on the data: balanced on weights */
+        for (int64_t i = 0; i < n1; i++) {
+            int64_t ch = t1 ? i / (n1 / C) : i % C;
+            if (ch == c) *r1 = fmax(*r1, fabs(((const float *)w1->data)[i]));
         }
     }
+    int64_t K = !strcmp(b->op_type, "Conv") ? (dw ? C : w2->dims[1]) : 0, inner = 1;
+    for (int d = 2; d < w2->rank; d++) inner *= w2->dims[d];
+    for (int64_t i = 0; i < n2; i++) {
+        int64_t ch;
+        if (!strcmp(b->op_type, "Conv")) ch = dw ? i / inner : (i / inner) % K;
+        else if (oct_attr_int(b, "transB", 0)) ch = (i % w2->dims[1]) / (w2->dims[1] / C);
+        else ch = (i / w2->dims[1]) / (w2->dims[0] / C);
+        if (ch == c) *r2 = fmax(*r2, fabs(((const float *)w2->data)[i]));
+    }
+}
+
+/* Largest |r1_c / r2_c - 1| over the pairs' channels (r1_c: see pair_ranges). */
+static double imbalance(const oct_graph *g, const oct_cle_result *r, const oct_input_stats *act)
+{
+    double worst = 0;
+    for (int k = 0; k < r->n_pair; k++)
+        for (int64_t c = 0; c < r->pair[k].channels; c++) {
+            double r1, r2;
+            pair_ranges(g, &r->pair[k], act, c, &r1, &r2);
+            if (r1 > 0 && r2 > 0) worst = fmax(worst, fabs(r1 / r2 - 1));
+        }
     return worst;
 }
 
-static void check_model(const char *name, int want_pairs)
+/* Equalize g, on weights or (on_data) on its input statistics over X. */
+static oct_status equalize(oct_graph *g, int on_data, oct_cle_result *r)
+{
+    if (!on_data) return oct_cle_run(g, NULL, r);
+    oct_input_stats st;
+    OCT_TRY(oct_input_stats_run(g, NULL, X, 64, &st));
+    oct_status s = oct_cle_run(g, &st, r);
+    oct_input_stats_free(&st);
+    return s;
+}
+
+static void check_model(const char *name, int want_pairs, int on_data)
 {
     char path[1024];
     snprintf(path, sizeof path, SRC "/models/%s/model.onnx", name);
@@ -90,21 +118,26 @@ static void check_model(const char *name, int want_pairs)
     if (!base) return;
     oct_graph *eq = oct_graph_clone(base);
     oct_cle_result r;
-    CHECK_MSG(oct_cle_run(eq, &r) == OCT_OK, "%s", oct_errmsg());
+    CHECK_MSG(equalize(eq, on_data, &r) == OCT_OK, "%s", oct_errmsg());
     CHECK_MSG(r.n_pair == want_pairs, "%s: %d pairs, want %d", name, r.n_pair, want_pairs);
     double smin = INFINITY, smax = 0;
     for (int k = 0; k < r.n_pair; k++) smin = fmin(smin, r.pair[k].s_min), smax = fmax(smax, r.pair[k].s_max);
-    double imb = imbalance(eq, &r);
+    for (int k = 0; k < r.n_pair; k++) CHECK_MSG(r.pair[k].on_data == on_data, "%s: pair %d not balanced on %s", name, k, on_data ? "data" : "weights");
+    oct_input_stats after;
+    memset(&after, 0, sizeof after);
+    if (on_data) CHECK_MSG(oct_input_stats_run(eq, NULL, X, 64, &after) == OCT_OK, "%s", oct_errmsg());
+    double imb = imbalance(eq, &r, on_data ? &after : NULL);
+    oct_input_stats_free(&after);
     CHECK_MSG(imb < 1e-3, "%s: a pair stays unbalanced (|r1/r2 - 1| = %g)", name, imb);
     oct_tensor *a = logits(base), *b = logits(eq);
     double d = rel_diff(a, b);
     CHECK_MSG(d < 1e-4, "%s: equalization changed the logits by %g", name, d);
-    printf("%-14s %d pairs, %d sweeps, scales in [%.3g, %.3g], logits moved %.2e, imbalance after %.1e\n", name,
-           r.n_pair, r.sweeps, smin, smax, d, imb);
+    printf("%-14s on %-7s %d pairs, %d sweeps, scales in [%.3g, %.3g], logits moved %.2e, imbalance after %.1e\n", name,
+           on_data ? "data" : "weights", r.n_pair, r.sweeps, smin, smax, d, imb);
     for (int k = 0; k < r.n_skip; k++)
         printf("  skipped after %s: %s\n", eq->node[r.skip[k].n1].name, r.skip[k].reason);
     oct_cle_result r2;
-    CHECK_MSG(oct_cle_run(eq, &r2) == OCT_OK, "%s", oct_errmsg());
+    CHECK_MSG(equalize(eq, on_data, &r2) == OCT_OK, "%s", oct_errmsg());
     for (int k = 0; k < r2.n_pair; k++)
         CHECK_MSG(fabs(r2.pair[k].s_min - 1) < 1e-3 && fabs(r2.pair[k].s_max - 1) < 1e-3,
                   "%s: a second run moved pair %d by [%g, %g]", name, k, r2.pair[k].s_min, r2.pair[k].s_max);
@@ -122,7 +155,7 @@ static void check_model(const char *name, int want_pairs)
         double dh = rel_diff(a, hl);
         CHECK_MSG(dh < 1e-4, "%s: the hard model's fp32 logits differ by %g", path, dh);
         oct_cle_result hr;
-        CHECK_MSG(oct_cle_run(hg, &hr) == OCT_OK, "%s", oct_errmsg());
+        CHECK_MSG(equalize(hg, on_data, &hr) == OCT_OK, "%s", oct_errmsg());
         CHECK(hr.n_pair == r.n_pair);
         double worst = 0;
         for (int i = 0; i < eq->n_node && i < hg->n_node; i++) {
@@ -224,14 +257,14 @@ static oct_graph *two_convs(oct_act act, const char *mid, int depthwise, int res
 static void check_small(const char *what, oct_graph *g, int want_pairs, const char *want_reason)
 {
     oct_cle_result r;
-    CHECK_MSG(oct_cle_run(g, &r) == OCT_OK, "%s: %s", what, oct_errmsg());
+    CHECK_MSG(oct_cle_run(g, NULL, &r) == OCT_OK, "%s: %s", what, oct_errmsg());
     CHECK_MSG(r.n_pair == want_pairs, "%s: %d pairs, want %d", what, r.n_pair, want_pairs);
     int found = !want_reason;
     for (int k = 0; k < r.n_skip; k++) found |= want_reason && strstr(r.skip[k].reason, want_reason) != NULL;
     CHECK_MSG(found, "%s: no skip reason containing '%s' (%d reasons%s%s)", what, want_reason ? want_reason : "",
               r.n_skip, r.n_skip ? ", first: " : "", r.n_skip ? r.skip[0].reason : "");
     if (r.n_pair) {
-        double imb = imbalance(g, &r);
+        double imb = imbalance(g, &r, NULL);
         CHECK_MSG(imb < 1e-3, "%s: imbalance %g", what, imb);
         CHECK_MSG(r.pair[0].s_max / r.pair[0].s_min > 2, "%s: scales [%g, %g] did not move", what, r.pair[0].s_min,
                   r.pair[0].s_max);
@@ -248,9 +281,11 @@ int main(void)
     if (!all || all->rank != 4 || all->dims[0] < 256) TEST_DONE();
     int64_t d[4] = {256, all->dims[1], all->dims[2], all->dims[3]};
     X = oct_tensor_wrap(OCT_DT_F32, 4, d, all->data);
-    check_model("fmnist_mlp", 2);
-    check_model("fmnist_cnn", 4);
-    check_model("fmnist_resnet", 3);
+    for (int on_data = 0; on_data < 2; on_data++) {
+        check_model("fmnist_mlp", 2, on_data);
+        check_model("fmnist_cnn", 4, on_data);
+        check_model("fmnist_resnet", 3, on_data);
+    }
     oct_tensor_free(X);
     oct_tensor_free(all);
 

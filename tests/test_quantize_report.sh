@@ -92,12 +92,14 @@ expect 0 "wrote $T/h.html" "$OCTET" quantize --model "$HM/model.onnx" --out "$T/
 file_has "$T/h.html" "Equalization and bias correction"
 file_has "$T/h.html" "Output SQNR per layer before / after equalization"
 file_has "$T/h.html" "/conv1/Conv</code> &rarr; <code>/conv2/Conv"
+file_has "$T/h.html" "balanced on data"
 if /usr/bin/python3 - "$T/h.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 e = r["equalization"]
 layers = r["layers"]
-ok = (len(e["pairs"]) == 4 and e["plain_int8_accuracy"] < 30 and r["int8_accuracy"] > r["fp32_accuracy"] - 1.5
+ok = (len(e["pairs"]) == 4 and all(p["balanced_on"] == "data" for p in e["pairs"])
+      and e["plain_int8_accuracy"] < 30 and r["int8_accuracy"] > r["fp32_accuracy"] - 1.5
       and all(l["output_sqnr_db"] > l["plain_output_sqnr_db"] + 10 for l in layers[1:4]))
 print("plain %.2f%%, int8 %.2f%%, fp32 %.2f%%; output SQNR plain -> equalized: %s" % (
     e["plain_int8_accuracy"], r["int8_accuracy"], r["fp32_accuracy"],

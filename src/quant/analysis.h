@@ -103,7 +103,7 @@ typedef struct oct_qanalysis {
     oct_graph *base;         /* owned: the base graph (equalized when q->equalize) */
     oct_graph *plain;        /* owned: the base graph before equalization (NULL when not equalized) */
     oct_cle_result cle;      /* the equalization's pairs and skips */
-    oct_bias_means bias;     /* layer input means for bias correction (q->bias_correct) */
+    oct_input_stats bias;    /* layer input means for bias correction (q->bias_correct) */
     int have_plain;          /* oct_qanalysis_plain ran */
     double plain_acc, plain_out_sqnr; /* plain all-int8: top-1 and model output SQNR */
     int n_threads;

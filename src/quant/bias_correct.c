@@ -1,6 +1,6 @@
-/* Empirical bias correction (quant/equalize.h): the mean input of each layer
- * over the calibration set, the shift (W - Wq) E[x] per output channel, added
- * to the layer's bias. */
+/* Empirical bias correction (quant/equalize.h): from the mean input of each
+ * layer over the calibration set (input_stats.c), the shift (W - Wq) E[x] per
+ * output channel, added to the layer's bias. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,80 +9,10 @@
 #include "ops/conv_attrs.h"
 #include "quant/analysis.h"
 #include "quant/equalize.h"
-#include "runtime/session.h"
-
-typedef struct mean_acc {
-    const oct_graph *base, *sg;
-    double **sum;    /* per base value: per-sample sums (NULL when not wanted) */
-    int64_t *numel;  /* per base value: elements per sample */
-    int64_t rows;
-} mean_acc;
-
 
 static int is_op(const oct_node *n, const char *op)
 {
     return !strcmp(n->op_type, op) && (!n->domain || !n->domain[0]);
-}
-
-static oct_status observe(mean_acc *m, int v, const oct_tensor *t)
-{
-    if (v < 0 || !m->sum[v] || !t || !t->data || t->rank < 1 || t->dims[0] < 1) return OCT_OK;
-    if (t->dtype != OCT_DT_F32) return OCT_OK;
-    int64_t per = oct_tensor_numel(t) / t->dims[0];
-    if (per != m->numel[v])
-        return oct_err(OCT_E_SHAPE, "bias correction: '%s' has %lld values per sample, expected %lld", m->base->val[v].name,
-                       (long long)per, (long long)m->numel[v]);
-    const float *p = t->data;
-    for (int64_t r = 0; r < t->dims[0]; r++)
-        for (int64_t i = 0; i < per; i++) m->sum[v][i] += p[r * per + i];
-    return OCT_OK;
-}
-
-static oct_status observer(void *ctx, const oct_node *n, const oct_tensor *const *out)
-{
-    mean_acc *m = ctx;
-    for (int j = 0; j < n->n_out; j++) {
-        if (n->out[j] < 0) continue;
-        OCT_TRY(observe(m, oct_graph_find_value(m->base, m->sg->val[n->out[j]].name), out[j]));
-    }
-    return OCT_OK;
-}
-
-/* Run g (float) over x and fill m->sum for the wanted values. */
-static oct_status input_means(const oct_graph *g, const oct_tensor *x, int64_t batch, mean_acc *m)
-{
-    oct_graph *c = oct_graph_clone(g);
-    if (!c) return OCT_E_NOMEM;
-    oct_session_opts so;
-    oct_session_opts_default(&so);
-    so.keep_adds = 1;
-    so.device = "cpu";
-    oct_session *s = NULL;
-    OCT_TRY(oct_session_from_graph(c, &so, &s));
-    oct_status st = OCT_OK;
-    if (oct_session_n_inputs(s) != 1)
-        st = oct_err(OCT_E_UNSUPPORTED, "bias correction: the model must have one input (it has %d)",
-                     oct_session_n_inputs(s));
-    m->sg = oct_session_graph(s);
-    int in_v = oct_graph_find_value(g, oct_session_input(s, 0)->name);
-    int64_t n = x->dims[0];
-    size_t row = oct_tensor_nbytes(x) / (size_t)n;
-    if (st == OCT_OK) oct_session_set_observer(s, observer, m);
-    for (int64_t b = 0; b < n && st == OCT_OK; b += batch) {
-        int64_t k = n - b < batch ? n - b : batch, dims[OCT_MAX_RANK];
-        memcpy(dims, x->dims, sizeof dims);
-        dims[0] = k;
-        oct_tensor *xb = oct_tensor_wrap(x->dtype, x->rank, dims, (char *)x->data + (size_t)b * row);
-        oct_tensor *res[64] = {0};
-        if (!xb) st = oct_err(OCT_E_NOMEM, "out of memory");
-        if (st == OCT_OK) st = observe(m, in_v, xb);
-        if (st == OCT_OK) st = oct_session_run(s, (const oct_tensor *const *)&xb, res);
-        for (int i = 0; i < oct_session_n_outputs(s) && i < 64; i++) oct_tensor_free(res[i]);
-        oct_tensor_free(xb);
-    }
-    m->rows = n;
-    oct_session_free(s);
-    return st;
 }
 
 /* Whether node n is a layer this pass corrects, with its static input geometry. */
@@ -177,46 +107,7 @@ static oct_status add_to_bias(oct_graph *g, int i, const double *delta, int64_t 
     return OCT_OK;
 }
 
-void oct_bias_means_free(oct_bias_means *m)
-{
-    for (int v = 0; m->mean && v < m->n_val; v++) free(m->mean[v]);
-    free(m->mean);
-    free(m->numel);
-    memset(m, 0, sizeof *m);
-}
-
-oct_status oct_bias_means_run(const oct_graph *g, const unsigned char *which, const oct_tensor *x, int64_t batch,
-                              oct_bias_means *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!x || x->rank < 1 || x->dims[0] < 1) return oct_err(OCT_E_INVALID, "bias correction: no calibration data");
-    out->n_val = g->n_val;
-    out->mean = calloc((size_t)g->n_val + 1, sizeof *out->mean);
-    out->numel = calloc((size_t)g->n_val + 1, sizeof *out->numel);
-    oct_status st = out->mean && out->numel ? OCT_OK : oct_err(OCT_E_NOMEM, "out of memory");
-    int any = 0;
-    for (int i = 0; i < g->n_node && st == OCT_OK; i++) {
-        if ((which && !which[i]) || !candidate(g, &g->node[i])) continue;
-        int v = g->node[i].in[0];
-        any = 1;
-        if (out->mean[v]) continue;
-        int64_t per = 1;
-        for (int d = 1; d < g->val[v].rank; d++) per *= g->val[v].dims[d];
-        out->numel[v] = per;
-        if (!(out->mean[v] = calloc((size_t)per, sizeof(double)))) st = oct_err(OCT_E_NOMEM, "out of memory");
-    }
-    mean_acc m = {g, NULL, out->mean, out->numel, 0};
-    if (st == OCT_OK && any) st = input_means(g, x, batch > 0 ? batch : 64, &m);
-    for (int v = 0; st == OCT_OK && v < g->n_val; v++)
-        for (int64_t k = 0; out->mean[v] && k < out->numel[v]; k++) out->mean[v][k] /= (double)m.rows;
-    if (st != OCT_OK) {
-        oct_bias_means_free(out);
-        return oct_err_ctx(st, "bias correction: ");
-    }
-    return OCT_OK;
-}
-
-oct_status oct_bias_apply(oct_graph *g, const unsigned char *which, int per_channel, const oct_bias_means *m,
+oct_status oct_bias_apply(oct_graph *g, const unsigned char *which, int per_channel, const oct_input_stats *m,
                           int *count)
 {
     *count = 0;

@@ -21,6 +21,7 @@ typedef struct pair {
     wview out1, in2;  /* layer1's output channels, layer2's input channels */
     float *bias;      /* layer1's bias (C values) or NULL */
     double *s;        /* cumulative scale per channel */
+    double *a0;       /* on data: max |x_c| of layer2's input before equalization; NULL: on weights */
 } pair;
 
 static float chan_range(const wview *w, int64_t c)
@@ -242,12 +243,20 @@ void oct_cle_result_free(oct_cle_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The range balanced against layer2's column c: the activation's now, or layer1's row
+ * (on weights, and for a channel that was never nonzero on the data: without the
+ * balance its column could keep a hostile scale and dominate layer2's rows). */
+static double left_range(const pair *p, int64_t c)
+{
+    return p->a0 && p->a0[c] > 0 ? p->a0[c] / p->s[c] : chan_range(&p->out1, c);
+}
+
 /* One balancing step of pair p; returns the largest |log s| applied. */
 static double balance(pair *p)
 {
     double moved = 0;
     for (int64_t c = 0; c < p->out1.C; c++) {
-        double r1 = chan_range(&p->out1, c), r2 = chan_range(&p->in2, c);
+        double r1 = left_range(p, c), r2 = chan_range(&p->in2, c);
         if (!(r1 > 0) || !(r2 > 0) || !isfinite(r1) || !isfinite(r2)) continue;
         double s = sqrt(r1 / r2);
         if (fabs(log(s)) < 1e-7) continue;
@@ -264,7 +273,7 @@ static double ratio_spread(const pair *p)
 {
     double lo = INFINITY, hi = 0;
     for (int64_t c = 0; c < p->out1.C; c++) {
-        double r1 = chan_range(&p->out1, c), r2 = chan_range(&p->in2, c);
+        double r1 = left_range(p, c), r2 = chan_range(&p->in2, c);
         if (!(r1 > 0) || !(r2 > 0)) continue;
         lo = fmin(lo, r1 / r2);
         hi = fmax(hi, r1 / r2);
@@ -272,7 +281,20 @@ static double ratio_spread(const pair *p)
     return hi > 0 ? hi / lo : 1;
 }
 
-oct_status oct_cle_run(oct_graph *g, oct_cle_result *r)
+/* On data: the per-channel ranges of layer2's input from act, when measured. */
+static oct_status data_ranges(const oct_graph *g, const oct_input_stats *act, pair *p)
+{
+    int v = g->node[p->n2].in[0];
+    if (!act || v < 0 || v >= act->n_val || !act->amax || !act->amax[v]) return OCT_OK;
+    int64_t C = p->out1.C, per = act->numel[v];
+    if (C < 1 || per % C) return OCT_OK;
+    if (!(p->a0 = calloc((size_t)C, sizeof *p->a0))) return oct_err(OCT_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < per; i++) /* channel-major: [C, inner] after the batch axis */
+        p->a0[i / (per / C)] = fmax(p->a0[i / (per / C)], act->amax[v][i]);
+    return OCT_OK;
+}
+
+oct_status oct_cle_run(oct_graph *g, const oct_input_stats *act, oct_cle_result *r)
 {
     if (r) memset(r, 0, sizeof *r);
     pair *ps = NULL;
@@ -296,6 +318,7 @@ oct_status oct_cle_run(oct_graph *g, oct_cle_result *r)
         ps = q;
         for (int64_t c = 0; c < p.out1.C; c++) p.s[c] = 1;
         ps[np++] = p;
+        st = data_ranges(g, act, &ps[np - 1]);
     }
     oct_cle_pair *out = NULL;
     if (st == OCT_OK && r && np && !(out = calloc((size_t)np, sizeof *out))) st = oct_err(OCT_E_NOMEM, "out of memory");
@@ -311,6 +334,7 @@ oct_status oct_cle_run(oct_graph *g, oct_cle_result *r)
         out[k].n1 = ps[k].n1;
         out[k].n2 = ps[k].n2;
         out[k].channels = (int)ps[k].out1.C;
+        out[k].on_data = ps[k].a0 != NULL;
         out[k].s_min = INFINITY;
         for (int64_t c = 0; c < ps[k].out1.C; c++) {
             out[k].s_min = fmin(out[k].s_min, ps[k].s[c]);
@@ -324,7 +348,10 @@ oct_status oct_cle_run(oct_graph *g, oct_cle_result *r)
         out = NULL;
     }
     free(out);
-    for (int k = 0; k < np; k++) free(ps[k].s);
+    for (int k = 0; k < np; k++) {
+        free(ps[k].s);
+        free(ps[k].a0);
+    }
     free(ps);
     if (st != OCT_OK && r) oct_cle_result_free(r);
     return st;

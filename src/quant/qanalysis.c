@@ -25,7 +25,7 @@ void oct_qanalysis_free(oct_qanalysis *a)
     oct_graph_free(a->base);
     oct_graph_free(a->plain);
     oct_cle_result_free(&a->cle);
-    oct_bias_means_free(&a->bias);
+    oct_input_stats_free(&a->bias);
     oct_calib_stats_free(&a->stats);
     oct_tensor_free(a->ref);
     oct_tensor_free(a->x_owned);
@@ -240,10 +240,17 @@ oct_status oct_qanalysis_init(oct_qanalysis *a, const char *model_path, const oc
         return oct_err(OCT_E_INVALID, "%s: static int8 needs calibration data", model_path);
     a->n_eval = x->dims[0];
     OCT_TRY(oct_quant_base_graph(model_path, &a->base));
+    oct_tensor *cx = oct_quant_calib_rows(calib, q);
+    if (!cx) {
+        oct_qanalysis_free(a);
+        return oct_err(OCT_E_NOMEM, "out of memory");
+    }
+    a->n_calib = cx->dims[0];
     if (q->equalize) {
         oct_status se = (a->plain = oct_graph_clone(a->base)) ? OCT_OK : OCT_E_NOMEM;
-        if (se == OCT_OK) se = oct_cle_run(a->base, &a->cle);
+        if (se == OCT_OK) se = oct_quant_equalize(a->base, q, cx, &a->cle);
         if (se != OCT_OK) {
+            oct_tensor_free(cx);
             oct_qanalysis_free(a);
             return oct_err_ctx(se, "%s: equalization: ", model_path);
         }
@@ -252,20 +259,12 @@ oct_status oct_qanalysis_init(oct_qanalysis *a, const char *model_path, const oc
     a->keep_float = calloc((size_t)a->base->n_node + 1, 1);
     oct_status st = want && a->keep_float ? OCT_OK : oct_err(OCT_E_NOMEM, "out of memory");
     if (st == OCT_OK) st = find_layers(a, want);
-    oct_tensor *cx = NULL;
-    if (st == OCT_OK) {
-        int64_t dims[OCT_MAX_RANK];
-        memcpy(dims, calib->dims, sizeof dims);
-        if (q->samples > 0 && q->samples < dims[0]) dims[0] = q->samples;
-        a->n_calib = dims[0];
-        if (!(cx = oct_tensor_wrap(calib->dtype, calib->rank, dims, calib->data))) st = OCT_E_NOMEM;
-    }
     if (st == OCT_OK) {
         st = oct_calibrate(a->base, want, cx, 64, q->method != OCT_CALIB_MINMAX, prog, &a->stats);
         if (st != OCT_OK) oct_err_ctx(st, "%s: ", model_path);
     }
     if (st == OCT_OK && q->bias_correct) {
-        st = oct_bias_means_run(a->base, NULL, cx, 64, &a->bias);
+        st = oct_input_stats_run(a->base, NULL, cx, 64, &a->bias);
         if (st != OCT_OK) oct_err_ctx(st, "%s: ", model_path);
     }
     for (int l = 0; l < a->n_layer && st == OCT_OK; l++) {

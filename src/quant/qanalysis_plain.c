@@ -31,12 +31,7 @@ oct_status oct_qanalysis_plain(oct_qanalysis *a, const oct_tensor *calib, int64_
     for (int v = 0; st == OCT_OK && v < t.base->n_val; v++) want[v] = p.quant[v] && p.share[v] == v;
     oct_qdq_plan_free(&p);
     oct_tensor *cx = NULL;
-    if (st == OCT_OK) {
-        int64_t dims[OCT_MAX_RANK];
-        memcpy(dims, calib->dims, sizeof dims);
-        if (q.samples > 0 && q.samples < dims[0]) dims[0] = q.samples;
-        if (!(cx = oct_tensor_wrap(calib->dtype, calib->rank, dims, calib->data))) st = OCT_E_NOMEM;
-    }
+    if (st == OCT_OK && !(cx = oct_quant_calib_rows(calib, &q))) st = OCT_E_NOMEM;
     if (st == OCT_OK) st = oct_calibrate(t.base, want, cx, 64, q.method != OCT_CALIB_MINMAX, NULL, &t.stats);
     if (st == OCT_OK) st = oct_sqnr_weights(&t);
     if (st == OCT_OK) st = oct_sqnr_activations(&t, NULL, act_samples);

@@ -58,6 +58,21 @@ oct_status oct_qdq_plan_make(const oct_graph *base, const oct_qconfig *q, const 
                              oct_qdq_plan *p);
 void oct_qdq_plan_free(oct_qdq_plan *p);
 
+/* Run (a clone of) the float graph base over the rows of x, `passes` times, in
+ * batches of `batch` on the host: value(ctx, v, t) sees each batch's input and
+ * every node output (v: the value's index in base); begin_pass(ctx, pass), when
+ * set, runs before pass 1, 2, ...; prog reports phase[pass - 1] per batch. */
+typedef oct_status (*oct_quant_value_fn)(void *ctx, int v, const oct_tensor *t);
+typedef struct oct_quant_walk {
+    oct_quant_value_fn value;
+    oct_status (*begin_pass)(void *ctx, int pass);
+    void *ctx;
+    const char *const *phase;
+} oct_quant_walk;
+
+oct_status oct_quant_observe_rows(const oct_graph *base, const oct_tensor *x, int64_t batch, int passes,
+                                  const oct_quant_walk *cb, const oct_progress *prog);
+
 /* Statistics of the values with want[v] set, over x (rows = samples). */
 typedef struct oct_calib_stats {
     int n_val;
@@ -76,6 +91,16 @@ oct_status oct_qdq_plan_ranges(oct_qdq_plan *p, const oct_calib_stats *st, const
  * the layers the plan quantizes, with input means over calib (rows). */
 oct_status oct_quant_bias_correct(const oct_graph *base, oct_graph *g, const oct_qdq_plan *p, const oct_qconfig *q,
                                   const oct_tensor *calib, int *count);
+
+/* The first q->samples rows of calib (all when 0), as a view; NULL when out of memory. */
+oct_tensor *oct_quant_calib_rows(const oct_tensor *calib, const oct_qconfig *q);
+
+/* Cross-layer equalization of base for config q (quant/equalize.h): on data
+ * over calib (rows, NULL for none) for per-channel weights with static
+ * activations, on weights otherwise. r may be NULL. */
+struct oct_cle_result;
+oct_status oct_quant_equalize(oct_graph *base, const oct_qconfig *q, const oct_tensor *calib,
+                              struct oct_cle_result *r);
 
 /* Rewrite g (a clone of the base graph the plan was made for) into QDQ form. */
 oct_status oct_qdq_insert(oct_graph *g, const oct_qdq_plan *p, const oct_qconfig *q);

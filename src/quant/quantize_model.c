@@ -31,12 +31,31 @@ oct_status oct_quant_bias_correct(const oct_graph *base, oct_graph *g, const oct
     unsigned char *which = calloc((size_t)base->n_node + 1, 1);
     if (!which) return oct_err(OCT_E_NOMEM, "out of memory");
     for (int i = 0; i < base->n_node; i++) which[i] = p->kind[i] == OCT_QN_COMPUTE;
-    oct_bias_means m;
-    oct_status s = oct_bias_means_run(base, which, calib, 64, &m);
+    oct_input_stats m;
+    oct_status s = oct_input_stats_run(base, which, calib, 64, &m);
     if (s == OCT_OK) s = oct_bias_apply(g, which, q->per_channel, &m, &n);
-    oct_bias_means_free(&m);
+    oct_input_stats_free(&m);
     free(which);
     if (count) *count = n;
+    return s;
+}
+
+oct_tensor *oct_quant_calib_rows(const oct_tensor *calib, const oct_qconfig *q)
+{
+    int64_t dims[OCT_MAX_RANK];
+    memcpy(dims, calib->dims, sizeof dims);
+    if (q->samples > 0 && q->samples < dims[0]) dims[0] = q->samples;
+    return oct_tensor_wrap(calib->dtype, calib->rank, dims, calib->data);
+}
+
+oct_status oct_quant_equalize(oct_graph *base, const oct_qconfig *q, const oct_tensor *calib, oct_cle_result *r)
+{
+    if (!q->per_channel || q->act_dynamic || !calib || calib->rank < 1 || calib->dims[0] < 1)
+        return oct_cle_run(base, NULL, r);
+    oct_input_stats act;
+    OCT_TRY(oct_input_stats_run(base, NULL, calib, 64, &act));
+    oct_status s = oct_cle_run(base, &act, r);
+    oct_input_stats_free(&act);
     return s;
 }
 
@@ -50,16 +69,8 @@ static oct_status quantize_static(oct_graph *base, const oct_qconfig *q, const o
     unsigned char *want = calloc((size_t)base->n_val + 1, 1);
     oct_status s = want ? OCT_OK : oct_err(OCT_E_NOMEM, "out of memory");
     for (int v = 0; v < base->n_val && want; v++) want[v] = p.quant[v] && p.share[v] == v;
-    int64_t n = calib->dims[0];
-    if (q->samples > 0 && q->samples < n) n = q->samples;
     oct_tensor *x = NULL;
-    if (s == OCT_OK) {
-        int64_t dims[OCT_MAX_RANK];
-        memcpy(dims, calib->dims, sizeof dims);
-        dims[0] = n;
-        x = oct_tensor_wrap(calib->dtype, calib->rank, dims, calib->data);
-        if (!x) s = oct_err(OCT_E_NOMEM, "out of memory");
-    }
+    if (s == OCT_OK && !(x = oct_quant_calib_rows(calib, q))) s = oct_err(OCT_E_NOMEM, "out of memory");
     if (s == OCT_OK) s = oct_calibrate(base, want, x, 64, q->method != OCT_CALIB_MINMAX, prog, &st);
     if (s == OCT_OK) s = oct_qdq_plan_ranges(&p, &st, q);
     oct_graph *g = NULL;
@@ -104,13 +115,19 @@ oct_status oct_quantize_model(const char *onnx_path, const oct_qconfig *q, const
     oct_graph *base = NULL;
     OCT_TRY(oct_quant_base_graph(onnx_path, &base));
     oct_status s = OCT_OK;
-    if (q->precision == OCT_PREC_INT8 && q->equalize) s = oct_cle_run(base, NULL);
+    int has_calib = calib && calib->rank >= 1 && calib->dims[0] >= 1;
+    if (q->precision == OCT_PREC_INT8 && q->equalize) {
+        oct_tensor *x = has_calib ? oct_quant_calib_rows(calib, q) : NULL;
+        if (has_calib && !x) s = oct_err(OCT_E_NOMEM, "out of memory");
+        if (s == OCT_OK) s = oct_quant_equalize(base, q, x, NULL);
+        oct_tensor_free(x);
+    }
     if (s != OCT_OK) {
     } else if (q->precision == OCT_PREC_INT8 && q->act_dynamic) {
         int count = 0;
         s = oct_quant_dynamic(base, q, NULL, &count);
     } else if (q->precision == OCT_PREC_INT8) {
-        if (!calib || calib->rank < 1 || calib->dims[0] < 1) {
+        if (!has_calib) {
             s = oct_err(OCT_E_INVALID, "static int8 quantization needs calibration data");
         } else {
             oct_graph *g = NULL;

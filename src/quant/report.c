@@ -172,8 +172,10 @@ static void equalization_section(FILE *f, const oct_qanalysis *a, bar *b, char (
             esc(f, a->base->node[p->n1].name ? a->base->node[p->n1].name : "");
             fputs("</code> &rarr; <code>", f);
             esc(f, a->base->node[p->n2].name ? a->base->node[p->n2].name : "");
-            fprintf(f, "</code>: %d channels, r1/r2 spread %.3g before, scales in [%.3g, %.3g]</li>\n", p->channels,
-                    p->ratio_before, p->s_min, p->s_max);
+            fprintf(f, "</code>: %d channels, balanced on %s, %s spread %.3g before, scales in [%.3g, %.3g]</li>\n",
+                    p->channels, p->on_data ? "data (activation range against the next layer's column)"
+                                            : "weights (row range against the next layer's column)",
+                    p->on_data ? "a/r2" : "r1/r2", p->ratio_before, p->s_min, p->s_max);
         }
         for (int k = 0; k < a->cle.n_skip; k++) {
             fputs("<li>not after <code>", f);

@@ -93,9 +93,10 @@ oct_status oct_report_write_json(const oct_qanalysis *a, const char *path)
                             "bias_correction", q->bias_correct ? "empirical" : "off");
     json_t *pairs = json_array(), *skips = json_array();
     for (int k = 0; k < a->cle.n_pair; k++)
-        json_array_append_new(pairs, json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "from", node_name(a, a->cle.pair[k].n1),
-                                               "to", node_name(a, a->cle.pair[k].n2), "channels",
-                                               a->cle.pair[k].channels, "ratio_spread_before", num(a->cle.pair[k].ratio_before),
+        json_array_append_new(pairs, json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:o}", "from",
+                                               node_name(a, a->cle.pair[k].n1), "to", node_name(a, a->cle.pair[k].n2),
+                                               "channels", a->cle.pair[k].channels, "balanced_on",
+                                               a->cle.pair[k].on_data ? "data" : "weights", "ratio_spread_before", num(a->cle.pair[k].ratio_before),
                                                "scale_min", num(a->cle.pair[k].s_min), "scale_max",
                                                num(a->cle.pair[k].s_max)));
     for (int k = 0; k < a->cle.n_skip; k++)

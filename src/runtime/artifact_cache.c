@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 
 /* bumped whenever the quantizer makes a different model from the same inputs (2: equalization and
- * bias correction on by default) */
-#define ARTIFACT_FORMAT "octet-qdq-2"
+ * bias correction on by default; 3: per-channel static int8 equalized on calibration data) */
+#define ARTIFACT_FORMAT "octet-qdq-3"
 
 
 static oct_status hash_file(uint64_t *h, const char *path)
