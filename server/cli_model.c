@@ -138,7 +138,9 @@ int oct_cli_open_model(const char *who, const char *model, const char *cfg_path,
     so.n_threads = threads;
     so.device = o->device;
     oct_progress prog = {oct_cli_progress_cb, NULL};
-    oct_status st = oct_quant_session_load(model, &qs.eff, qs.nd, &so, &prog, s, qgraph);
+    char note[OCT_QNOTE_MAX];
+    oct_status st = oct_quant_session_load(model, &qs.eff, qs.nd, &so, &prog, s, qgraph, note);
+    if (st == OCT_OK && note[0]) fprintf(stderr, "octet %s: %s\n", who, note);
     if (prec_out) *prec_out = qs.eff.precision;
     if (st == OCT_OK && prec_out && qs.eff.precision == OCT_PREC_FP32) { /* a quantized model file as it is */
         const oct_graph *g = oct_session_graph(*s);

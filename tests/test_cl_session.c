@@ -38,7 +38,7 @@ static oct_session *open_int8(const char *model, const char *device, int dynamic
     o.n_threads = 2;
     o.device = device;
     oct_session *s = NULL;
-    oct_status st = oct_quant_session_load(model, &q, NULL, &o, NULL, &s, NULL);
+    oct_status st = oct_quant_session_load(model, &q, NULL, &o, NULL, &s, NULL, NULL);
     oct_qconfig_free(&q);
     CHECK_MSG(st == OCT_OK, "%s: %s", model, oct_errmsg());
     return s;

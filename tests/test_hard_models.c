@@ -71,7 +71,7 @@ static double run(const char *dir, int int8, int equalize, int bias_correct)
     oct_session_opts_default(&so);
     so.device = "cpu";
     oct_session *s = NULL;
-    oct_status st = oct_quant_session_load(model, &q, oct_model_config_norm(&cfg, norm), &so, NULL, &s, NULL);
+    oct_status st = oct_quant_session_load(model, &q, oct_model_config_norm(&cfg, norm), &so, NULL, &s, NULL, NULL);
     CHECK_MSG(st == OCT_OK, "%s: %s", dir, oct_errmsg());
     double acc = s ? accuracy(s) : NAN;
     oct_session_free(s);

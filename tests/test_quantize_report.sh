@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `octet quantize --report` and the accuracy budget (automatic mixed precision)
+# `octet quantize --report` and the accuracy budget (automatic mixed precision, also in
+# `octet eval` and at server start-up)
 # as a user runs them: the files written, the summary printed, and the errors.
 set -u
 OCTET=$1; SRC=$2
@@ -53,6 +54,35 @@ JSON
 expect 0 "mixed precision: budget 0 points on 300 samples.*budget met" \
   "$OCTET" quantize --model "$T/m/model.onnx" --out "$T/amp.onnx" --threads 1
 if [ -s "$T/amp.onnx" ]; then ok; else fail "amp.onnx not written"; fi
+# the same budget applies wherever the config is loaded: `octet eval` and the server at start-up
+expect 0 "octet eval: mixed precision: [0-9]+ of [0-9]+ layers kept in fp32; top-1 on 300 samples.*budget met" \
+  "$OCTET" eval --model "$T/m/model.onnx" --config "$T/m/config.json" --precision int8 --limit 200 \
+  --idx-images $IDX/t10k-images-idx3-ubyte.gz --idx-labels $IDX/t10k-labels-idx1-ubyte.gz --threads 1
+mkdir -p "$T/repo/cnn" && cp "$T/m/model.onnx" "$T/m/config.json" "$T/repo/cnn/"
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$OCTET" serve --model-repository "$T/repo" --port "$PORT" --threads 1 --cache-dir "$T/cache" > "$T/serve.log" 2>&1 &
+SPID=$!
+for _ in $(seq 1 600); do
+  grep -q "model 'cnn' \(ready\|is not available\)" "$T/serve.log" 2>/dev/null && break
+  kill -0 $SPID 2>/dev/null || break
+  sleep 0.1
+done
+file_has "$T/serve.log" "octet serve: model 'cnn': mixed precision: [0-9]+ of [0-9]+ layers kept in fp32.*budget met"
+if /usr/bin/python3 - "$PORT" "$SRC/tests/data/fmnist_test1000_x.npy" <<'PY'
+import http.client, json, sys
+sys.path.insert(0, sys.argv[2].rsplit("/data/", 1)[0])
+import server_util
+x = server_util.images(1)[0]
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+body = json.dumps({"inputs": [{"name": "input", "shape": [1, 1, 28, 28], "datatype": "FP32", "data": x}]})
+c.request("POST", "/v2/models/cnn/infer", body, {"Content-Type": "application/json"})
+r = c.getresponse()
+out = json.loads(r.read())
+print("server with an accuracy budget: HTTP %d, logits %s" % (r.status, out.get("outputs", [{}])[0].get("shape")))
+sys.exit(0 if r.status == 200 and len(out["outputs"][0]["data"]) == 10 else 1)
+PY
+then ok; else fail "the server with an accuracy budget does not answer: $(tail -5 "$T/serve.log")"; fi
+kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
 
 # per-layer fallback in fp16: a hard model with equalization and bias correction turned off
 # collapses in int8, so AMP must keep layers out of int8 to meet a 1-point budget; those get

@@ -39,10 +39,11 @@ oct_status oct_artifact_key(const oct_model_config *cfg, const char *cfg_path, u
     json_decref(root);
     if (q) h = oct_fnv1a(h, q, strlen(q));
     free(q);
-    const oct_data_spec *d = &cfg->quant.calib;
-    const char *files[] = {d->npy, d->idx_images};
-    for (int i = 0; i < 2; i++)
-        if (cfg->quant.has_calib_data && files[i][0]) OCT_TRY(hash_file(&h, files[i]));
+    const oct_data_spec *d = &cfg->quant.calib, *b = &cfg->quant.budget_data;
+    const char *files[] = {d->npy, d->idx_images, b->npy, b->labels_npy, b->idx_images, b->idx_labels};
+    for (int i = 0; i < 6; i++) /* the calibration data, and the budget's evaluation data (AMP) */
+        if ((i < 2 ? cfg->quant.has_calib_data : cfg->quant.has_budget) && files[i][0])
+            OCT_TRY(hash_file(&h, files[i]));
     *key = h;
     return OCT_OK;
 }

@@ -195,7 +195,9 @@ static oct_status static_artifact(oct_model *m, const char *cfg_path, const oct_
     progress_log pl = {m->name, -1, ""};
     oct_progress prog = {log_progress, &pl};
     oct_graph *qg = NULL;
-    OCT_TRY(oct_quant_session_load(m->cfg.model_path, &m->cfg.quant, nd, so, &prog, first, &qg));
+    char note[OCT_QNOTE_MAX];
+    OCT_TRY(oct_quant_session_load(m->cfg.model_path, &m->cfg.quant, nd, so, &prog, first, &qg, note));
+    if (note[0]) fprintf(stderr, "octet serve: model '%s': %s\n", m->name, note);
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
     oct_status st = oct_onnx_save_file(qg, tmp);
@@ -231,7 +233,7 @@ static oct_status load_sessions(oct_model *m, const char *cfg_path)
     for (int k = 0; k < m->n_inst; k++) {
         if (m->sess[k]) continue;
         if (art[0]) OCT_TRY(oct_session_load(art, &so, &m->sess[k]));
-        else OCT_TRY(oct_quant_session_load(m->cfg.model_path, &q, nd, &so, &prog, &m->sess[k], NULL));
+        else OCT_TRY(oct_quant_session_load(m->cfg.model_path, &q, nd, &so, &prog, &m->sess[k], NULL, NULL));
     }
     return OCT_OK;
 }
