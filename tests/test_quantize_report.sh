@@ -62,7 +62,7 @@ mkdir -p "$T/repo/cnn" && cp "$T/m/model.onnx" "$T/m/config.json" "$T/repo/cnn/"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$OCTET" serve --model-repository "$T/repo" --port "$PORT" --threads 1 --cache-dir "$T/cache" > "$T/serve.log" 2>&1 &
 SPID=$!
-for _ in $(seq 1 600); do
+for _ in $(seq 1 3000); do  # up to 300 s: AMP runs before the model is ready (slower under ASan)
   grep -q "model 'cnn' \(ready\|is not available\)" "$T/serve.log" 2>/dev/null && break
   kill -0 $SPID 2>/dev/null || break
   sleep 0.1
