@@ -11,6 +11,16 @@
 
 void oct_cli_qopts_init(oct_cli_qopts *o) { memset(o, 0, sizeof *o); }
 
+/* A flag with two values a / b: 2 when val is `two`, 1 for the other, -1 (said) for anything else. */
+static int choice(const char *flag, const char *val, const char *a, const char *b, const char *two)
+{
+    if (strcmp(val, a) && strcmp(val, b)) {
+        fprintf(stderr, "octet: --%s must be %s or %s (got '%s')\n", flag, a, b, val);
+        return -1;
+    }
+    return !strcmp(val, two) ? 2 : 1;
+}
+
 int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val)
 {
     if (!strcmp(opt, "device")) {
@@ -37,29 +47,13 @@ int oct_cli_qopts_set(oct_cli_qopts *o, const char *opt, const char *val)
     } else if (!strcmp(opt, "calib-samples")) {
         if ((o->samples = oct_cli_int("--calib-samples", val, 1, 1 << 30)) < 0) return -1;
     } else if (!strcmp(opt, "activations")) {
-        if (strcmp(val, "static") && strcmp(val, "dynamic")) {
-            fprintf(stderr, "octet: --activations must be static or dynamic (got '%s')\n", val);
-            return -1;
-        }
-        o->dynamic = !strcmp(val, "dynamic") ? 2 : 1;
+        if ((o->dynamic = choice("activations", val, "static", "dynamic", "dynamic")) < 0) return -1;
     } else if (!strcmp(opt, "weights")) {
-        if (strcmp(val, "per_channel") && strcmp(val, "per_tensor")) {
-            fprintf(stderr, "octet: --weights must be per_channel or per_tensor (got '%s')\n", val);
-            return -1;
-        }
-        o->per_tensor = !strcmp(val, "per_tensor") ? 2 : 1;
+        if ((o->per_tensor = choice("weights", val, "per_channel", "per_tensor", "per_tensor")) < 0) return -1;
     } else if (!strcmp(opt, "equalization")) {
-        if (strcmp(val, "on") && strcmp(val, "off")) {
-            fprintf(stderr, "octet: --equalization must be on or off (got '%s')\n", val);
-            return -1;
-        }
-        o->equalize = !strcmp(val, "on") ? 2 : 1;
+        if ((o->equalize = choice("equalization", val, "on", "off", "on")) < 0) return -1;
     } else if (!strcmp(opt, "bias-correction")) {
-        if (strcmp(val, "empirical") && strcmp(val, "off")) {
-            fprintf(stderr, "octet: --bias-correction must be empirical or off (got '%s')\n", val);
-            return -1;
-        }
-        o->bias_correct = !strcmp(val, "empirical") ? 2 : 1;
+        if ((o->bias_correct = choice("bias-correction", val, "empirical", "off", "empirical")) < 0) return -1;
     } else if (!strcmp(opt, "calib-data")) {
         o->calib_data = val;
     } else {
